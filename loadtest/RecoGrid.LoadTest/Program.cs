@@ -1,0 +1,1 @@
+Console.WriteLine("RecoGrid load test: not yet written.");

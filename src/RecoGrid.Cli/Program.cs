@@ -1,0 +1,3 @@
+using RecoGrid.Cli.Commands;
+
+return await RecoGridCommands.Build().Parse(args).InvokeAsync();
