@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RecoGrid.Cli.Hosting;
 
 namespace RecoGrid.Cli.Commands;
 
@@ -7,8 +8,72 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var command = new Command("serve", "Run a RecoGrid node: an Orleans silo with the HTTP API.");
-        command.SetAction((parseResult, cancellationToken) => Task.FromResult(0));
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Addresses the HTTP API listens on, separated by ';'.",
+            DefaultValueFactory = _ => ServeSettings.DefaultUrls,
+        };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "Folder for durable state (grain state, models) on the embedded single-node default.",
+            DefaultValueFactory = _ => ServeSettings.DefaultDataDir,
+        };
+        var role = new Option<string>("--role")
+        {
+            Description = "What this node does: all (default: API, scoring and training), api, scoring or training.",
+            DefaultValueFactory = _ => NodeRoles.All,
+        };
+        role.AcceptOnlyFromAmong(NodeRoles.Known);
+        var config = new Option<string?>("--config")
+        {
+            Description = "A JSON configuration file layered over appsettings.json (RECOGRID__ environment variables override both).",
+        };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Override one setting, as Section:Key=value (repeatable), e.g. --set Popularity:HalfLife=1.00:00:00.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        var command = new Command("serve", "Run a RecoGrid node: an Orleans silo with the HTTP API, on the embedded single-node default unless configured otherwise.")
+        {
+            urls, dataDir, role, config, set,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var pair in parseResult.GetValue(set) ?? [])
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    await Console.Error.WriteLineAsync($"--set '{pair}' is not of the form Section:Key=value.");
+                    return 2;
+                }
+
+                overrides[pair[..equals]] = pair[(equals + 1)..];
+            }
+
+            var settings = new ServeSettings
+            {
+                Urls = parseResult.GetValue(urls)!,
+                DataDir = parseResult.GetValue(dataDir)!,
+                Role = parseResult.GetValue(role)!,
+                ConfigFile = parseResult.GetValue(config),
+                Overrides = overrides,
+            };
+
+            try
+            {
+                await using var app = RecoGridHost.Build(settings);
+                await app.RunAsync(cancellationToken);
+                return 0;
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException exception)
+            {
+                await Console.Error.WriteLineAsync($"recogrid serve: invalid configuration: {string.Join(" ", exception.Failures)}");
+                return 2;
+            }
+        });
         return command;
     }
 }

@@ -1,0 +1,14 @@
+namespace RecoGrid.Abstractions;
+
+/// <summary>Names of the grain storage providers, declared once.</summary>
+public static class StorageNames
+{
+    /// <summary>Per-user interaction state and vectors.</summary>
+    public const string Users = "users";
+
+    /// <summary>Item catalogue shards.</summary>
+    public const string Catalog = "catalog";
+
+    /// <summary>Popularity counter shards.</summary>
+    public const string Popularity = "popularity";
+}

@@ -1,0 +1,53 @@
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using RecoGrid.Abstractions;
+using RecoGrid.Cli.Api;
+using RecoGrid.Grains;
+using RecoGrid.Storage.FileSystem;
+
+namespace RecoGrid.Cli.Hosting;
+
+/// <summary>Builds the RecoGrid node: an Orleans silo and, for API roles, the HTTP API in the same process.</summary>
+public static class RecoGridHost
+{
+    public static WebApplication Build(ServeSettings settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        if (settings.ConfigFile is { } configFile)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+
+        builder.Configuration.AddEnvironmentVariables(prefix: "RECOGRID__");
+        builder.Configuration.AddInMemoryCollection(settings.Overrides);
+        builder.WebHost.UseUrls(settings.Urls);
+
+        var dataDir = Path.GetFullPath(settings.DataDir);
+        Directory.CreateDirectory(dataDir);
+        builder.Services.AddSingleton(new NodeInfo(settings.Role, dataDir));
+
+        var orleans = builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>() ?? new OrleansSettings();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+            silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRoles.MetadataKey] = settings.Role });
+            var grainsDir = Path.Combine(dataDir, "grains");
+            foreach (var storage in new[] { StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity })
+            {
+                silo.AddFileGrainStorage(storage, options => options.RootDirectory = grainsDir);
+            }
+        });
+        builder.Services.AddRecoGridGrains();
+        builder.Services.AddRecoGridApi();
+
+        var app = builder.Build();
+        app.MapRecoGridApi(settings.Role);
+        return app;
+    }
+}
+
+/// <summary>What this node is: its role and its data folder.</summary>
+public sealed record NodeInfo(string Role, string DataDir);

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Options;
+
+namespace RecoGrid.Grains.Common;
+
+/// <summary>Per-user state settings (section <c>Users</c>).</summary>
+public sealed class UserOptions
+{
+    public const string Section = "Users";
+
+    /// <summary>How many recent interactions a user keeps (a ring: the oldest drop out).</summary>
+    public int RecentCapacity { get; set; } = 200;
+}
+
+/// <summary>Item catalogue settings (section <c>Catalog</c>).</summary>
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    /// <summary>Number of catalogue shard grains. Changing it on existing data re-homes items: set it once.</summary>
+    public int Shards { get; set; } = 16;
+
+    /// <summary>How stale a silo's local copy of the catalogue may get before it is refreshed.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>Popularity settings (section <c>Popularity</c>).</summary>
+public sealed class PopularityOptions
+{
+    public const string Section = "Popularity";
+
+    /// <summary>Number of counter shard grains; events spread over them by user id.</summary>
+    public int Shards { get; set; } = 16;
+
+    /// <summary>Half-life of the exponential time decay of counts.</summary>
+    public TimeSpan HalfLife { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the shards are merged into one ranking (at most).</summary>
+    public TimeSpan MergeInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How stale a silo's local copy of the ranking may get before it is refreshed.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Length of the global ranking kept after a merge.</summary>
+    public int TopGlobal { get; set; } = 2000;
+
+    /// <summary>Length of each category's ranking kept after a merge.</summary>
+    public int TopPerCategory { get; set; } = 500;
+}
+
+/// <summary>Validates the grain options; messages name the setting.</summary>
+public sealed class GrainOptionsValidator :
+    IValidateOptions<UserOptions>, IValidateOptions<CatalogOptions>, IValidateOptions<PopularityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UserOptions options) =>
+        options.RecentCapacity is < 1 or > 100_000
+            ? ValidateOptionsResult.Fail("Users:RecentCapacity must be between 1 and 100000.")
+            : ValidateOptionsResult.Success;
+
+    public ValidateOptionsResult Validate(string? name, CatalogOptions options)
+    {
+        if (options.Shards is < 1 or > 4096)
+        {
+            return ValidateOptionsResult.Fail("Catalog:Shards must be between 1 and 4096.");
+        }
+
+        return options.RefreshInterval < TimeSpan.Zero
+            ? ValidateOptionsResult.Fail("Catalog:RefreshInterval must not be negative.")
+            : ValidateOptionsResult.Success;
+    }
+
+    public ValidateOptionsResult Validate(string? name, PopularityOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Shards is < 1 or > 4096)
+        {
+            errors.Add("Popularity:Shards must be between 1 and 4096.");
+        }
+
+        if (options.HalfLife <= TimeSpan.Zero)
+        {
+            errors.Add("Popularity:HalfLife must be positive.");
+        }
+
+        if (options.MergeInterval < TimeSpan.Zero || options.RefreshInterval < TimeSpan.Zero)
+        {
+            errors.Add("Popularity:MergeInterval and Popularity:RefreshInterval must not be negative.");
+        }
+
+        if (options.TopGlobal < 1 || options.TopPerCategory < 1)
+        {
+            errors.Add("Popularity:TopGlobal and Popularity:TopPerCategory must be at least 1.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

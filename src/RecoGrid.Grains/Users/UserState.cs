@@ -1,0 +1,25 @@
+using RecoGrid.Abstractions;
+
+namespace RecoGrid.Grains.Users;
+
+/// <summary>The persisted state of one user.</summary>
+[GenerateSerializer, Alias("recogrid.user-state.v1")]
+public sealed class UserState
+{
+    /// <summary>Most recent interactions, oldest first, bounded by <c>Users:RecentCapacity</c>.</summary>
+    [Id(0)] public List<Interaction> Recent { get; set; } = [];
+
+    /// <summary>Event count per event type, over the user's whole history.</summary>
+    [Id(1)] public Dictionary<string, long> Counters { get; set; } = [];
+
+    [Id(2)] public long TotalEvents { get; set; }
+
+    [Id(3)] public DateTimeOffset? FirstSeen { get; set; }
+
+    [Id(4)] public DateTimeOffset? LastSeen { get; set; }
+
+    /// <summary>The user's factor vector, valid only for <see cref="ModelVersion"/>.</summary>
+    [Id(5)] public float[]? Vector { get; set; }
+
+    [Id(6)] public string? ModelVersion { get; set; }
+}

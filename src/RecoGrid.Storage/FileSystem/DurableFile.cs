@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+
+namespace RecoGrid.Storage.FileSystem;
+
+/// <summary>Atomic, durable replacement of a file: write a temporary file, flush it, rename it over the target.</summary>
+public static partial class DurableFile
+{
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> so a crash leaves either the old or the new file.</summary>
+    public static async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, bool flushToDisk, CancellationToken cancellationToken = default)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                Options = FileOptions.Asynchronous,
+                BufferSize = 0,
+            }))
+            {
+                await stream.WriteAsync(content, cancellationToken);
+                if (flushToDisk)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+
+            File.Move(temp, path, overwrite: true);
+            if (flushToDisk)
+            {
+                SyncDirectory(directory);
+            }
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a file and makes the deletion durable.</summary>
+    public static void Delete(string path, bool flushToDisk)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        File.Delete(path);
+        if (flushToDisk)
+        {
+            SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The temporary file is garbage either way; a later write replaces it.
+        }
+    }
+
+    // The rename is only durable once the directory entry is; .NET has no API to fsync a directory.
+    private static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        var fd = Open(directory, 0);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = FSync(fd);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

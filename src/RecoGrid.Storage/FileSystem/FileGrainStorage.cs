@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Orleans.Storage;
+
+namespace RecoGrid.Storage.FileSystem;
+
+/// <summary>
+/// Grain storage on the local file system: one file per grain, replaced atomically,
+/// with an ETag (a write counter kept in the file) for optimistic concurrency.
+/// </summary>
+public sealed class FileGrainStorage(string name, FileGrainStorageOptions options, IGrainStorageSerializer serializer) : IGrainStorage
+{
+    private static readonly byte[] Magic = "RGS1"u8.ToArray();
+    private const int HeaderSize = 4 + 8 + 4;
+    private readonly string _root = Path.GetFullPath(options.RootDirectory);
+
+    /// <summary>The provider name this instance was registered under.</summary>
+    public string Name { get; } = name;
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var stored = await ReadFileAsync(PathFor(stateName, grainId));
+        if (stored is null)
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+
+        grainState.State = serializer.Deserialize<T>(new BinaryData(stored.Value.Payload));
+        grainState.ETag = stored.Value.ETag.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var path = PathFor(stateName, grainId);
+        var current = await ReadETagAsync(path);
+        CheckETag(stateName, grainId, current, grainState.ETag);
+
+        var payload = serializer.Serialize(grainState.State).ToMemory();
+        var next = (current ?? 0) + 1;
+        var buffer = new byte[HeaderSize + payload.Length];
+        Magic.CopyTo(buffer, 0);
+        BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(4), next);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(12), payload.Length);
+        payload.Span.CopyTo(buffer.AsSpan(HeaderSize));
+        await DurableFile.WriteAtomicAsync(path, buffer, options.FlushToDisk);
+
+        grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var path = PathFor(stateName, grainId);
+        var current = await ReadETagAsync(path);
+        CheckETag(stateName, grainId, current, grainState.ETag);
+        DurableFile.Delete(path, options.FlushToDisk);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    /// <summary>Proves the storage folder can be written and read back (readiness probe).</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_root, ".probe");
+        var content = Encoding.UTF8.GetBytes(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        await DurableFile.WriteAtomicAsync(path, content, flushToDisk: false, cancellationToken);
+        _ = await File.ReadAllBytesAsync(path, cancellationToken);
+    }
+
+    private void CheckETag(string stateName, GrainId grainId, long? stored, string? expected)
+    {
+        var storedText = stored?.ToString(CultureInfo.InvariantCulture);
+        if (!string.Equals(storedText, expected, StringComparison.Ordinal))
+        {
+            throw new InconsistentStateException(
+                $"Storage '{Name}': state '{stateName}' of {grainId} was changed by another writer (stored ETag {storedText ?? "none"}, expected {expected ?? "none"}).",
+                storedText ?? string.Empty,
+                expected ?? string.Empty);
+        }
+    }
+
+    // Keys may hold any printable character and be long, so files are named by a hash of the grain id.
+    private string PathFor(string stateName, GrainId grainId)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(grainId.ToString())));
+        return Path.Combine(_root, Sanitize(stateName), Sanitize(grainId.Type.ToString() ?? "grain"), hash[..2], hash + ".state");
+    }
+
+    private static string Sanitize(string segment)
+    {
+        var builder = new StringBuilder(segment.Length);
+        foreach (var c in segment)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
+        }
+
+        return builder.ToString();
+    }
+
+    private async Task<long?> ReadETagAsync(string path)
+    {
+        var stored = await ReadFileAsync(path);
+        return stored?.ETag;
+    }
+
+    private static async Task<(long ETag, byte[] Payload)?> ReadFileAsync(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        if (bytes.Length < HeaderSize || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"Grain state file '{path}' is not a RecoGrid state file (bad header).");
+        }
+
+        var etag = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(4));
+        var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        if (length != bytes.Length - HeaderSize)
+        {
+            throw new InvalidDataException($"Grain state file '{path}' is truncated: header says {length} bytes, file holds {bytes.Length - HeaderSize}.");
+        }
+
+        return (etag, bytes[HeaderSize..]);
+    }
+}
