@@ -19,7 +19,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UserOptions>, GrainOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CatalogOptions>, GrainOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PopularityOptions>, GrainOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddKeyedSingleton(RecoGridClock.Key, TimeProvider.System);
         services.TryAddSingleton<CatalogView>();
         services.TryAddSingleton<PopularityCache>();
         return services;

@@ -1,3 +1,4 @@
+using RecoGrid.Grains.Common;
 using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -27,7 +28,7 @@ public static class EventsApi
         IGrainFactory grains,
         IOptions<ApiOptions> api,
         IOptions<EventOptions> eventOptions,
-        TimeProvider time,
+        [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
         CancellationToken cancellationToken)
     {
         var (body, problem) = await RequestBody.ReadAsync<JsonElement>(request, cancellationToken);

@@ -39,7 +39,7 @@ public static class ItemsApi
     }
 
     private static async Task<IResult> PutItem(
-        string itemId, HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        string itemId, HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time, CancellationToken cancellationToken)
     {
         var (dto, problem) = await RequestBody.ReadAsync<ItemDto>(request, cancellationToken);
         if (problem is not null)
@@ -68,7 +68,7 @@ public static class ItemsApi
     }
 
     private static async Task<IResult> PostItems(
-        HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, IOptions<ApiOptions> api, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, IOptions<ApiOptions> api, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time, CancellationToken cancellationToken)
     {
         var (batch, problem) = await RequestBody.ReadAsync<ItemBatchRequest>(request, cancellationToken);
         if (problem is not null)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
@@ -45,12 +46,13 @@ public sealed class CatalogSnapshot(
 /// A silo-local copy of the catalogue, refreshed from the shards when older than
 /// <see cref="CatalogOptions.RefreshInterval"/>; only changed shards are transferred.
 /// </summary>
-public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> options, TimeProvider time)
+public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time)
 {
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly Dictionary<int, CatalogShardSnapshot> _shards = [];
     private readonly ConcurrentDictionary<string, ItemRecord> _recentWrites = new(StringComparer.Ordinal);
     private CatalogSnapshot _current = CatalogSnapshot.Empty;
+    private long _generation;
 
     /// <summary>The latest copy, refreshed first if stale.</summary>
     public async ValueTask<CatalogSnapshot> GetAsync(CancellationToken cancellationToken = default)
@@ -67,14 +69,16 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
     /// <summary>Reloads every changed shard now.</summary>
     public async Task<CatalogSnapshot> RefreshAsync(CancellationToken cancellationToken = default)
     {
-        var startedAt = time.GetUtcNow();
+        var generation = Volatile.Read(ref _generation);
         await _refreshLock.WaitAsync(cancellationToken);
         try
         {
-            if (Volatile.Read(ref _current).LoadedAt >= startedAt)
+            if (_generation != generation)
             {
                 return _current; // Another caller refreshed while this one waited.
             }
+
+            var startedAt = time.GetUtcNow();
 
             var shardCount = options.Value.Shards;
             var calls = Enumerable.Range(0, shardCount).Select(shard =>
@@ -103,6 +107,7 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
             }
 
             Volatile.Write(ref _current, new CatalogSnapshot(items, startedAt, _recentWrites));
+            Interlocked.Increment(ref _generation);
             return _current;
         }
         finally

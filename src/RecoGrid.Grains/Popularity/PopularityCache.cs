@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
@@ -5,11 +6,12 @@ using RecoGrid.Grains.Common;
 namespace RecoGrid.Grains.Popularity;
 
 /// <summary>A silo-local copy of the merged popularity ranking, refreshed when older than <see cref="PopularityOptions.RefreshInterval"/>.</summary>
-public sealed class PopularityCache(IGrainFactory grains, IOptions<PopularityOptions> options, TimeProvider time)
+public sealed class PopularityCache(IGrainFactory grains, IOptions<PopularityOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time)
 {
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private PopularitySnapshot _current = PopularitySnapshot.Empty;
     private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
+    private long _generation;
 
     /// <summary>The latest ranking, fetched first if stale.</summary>
     public async ValueTask<PopularitySnapshot> GetAsync(CancellationToken cancellationToken = default)
@@ -19,14 +21,16 @@ public sealed class PopularityCache(IGrainFactory grains, IOptions<PopularityOpt
             return Volatile.Read(ref _current);
         }
 
-        var startedAt = time.GetUtcNow();
+        var generation = Volatile.Read(ref _generation);
         await _refreshLock.WaitAsync(cancellationToken);
         try
         {
-            if (_fetchedAt >= startedAt)
+            if (_generation != generation)
             {
-                return _current;
+                return _current; // Another caller refreshed while this one waited.
             }
+
+            var startedAt = time.GetUtcNow();
 
             var fresh = await grains.GetGrain<IPopularityGrain>(0).GetSnapshot(_current.Version);
             if (fresh is not null)
@@ -35,6 +39,7 @@ public sealed class PopularityCache(IGrainFactory grains, IOptions<PopularityOpt
             }
 
             _fetchedAt = startedAt;
+            Interlocked.Increment(ref _generation);
             return _current;
         }
         finally

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
@@ -11,7 +12,7 @@ namespace RecoGrid.Grains.Popularity;
 /// <see cref="PopularityOptions.MergeInterval"/>. Silos read it through <see cref="PopularityCache"/>,
 /// once per refresh interval each, so it is never on the per-request path.
 /// </summary>
-public sealed class PopularityGrain(IOptions<PopularityOptions> options, CatalogView catalog, TimeProvider time) : Grain, IPopularityGrain
+public sealed class PopularityGrain(IOptions<PopularityOptions> options, CatalogView catalog, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time) : Grain, IPopularityGrain
 {
     private PopularitySnapshot _snapshot = PopularitySnapshot.Empty;
     private DateTimeOffset _mergedAt = DateTimeOffset.MinValue;

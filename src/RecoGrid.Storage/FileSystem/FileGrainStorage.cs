@@ -61,7 +61,6 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
         DurableFile.Delete(path, options.FlushToDisk);
         grainState.ETag = null;
         grainState.RecordExists = false;
-        grainState.State = Activator.CreateInstance<T>();
     }
 
     /// <summary>Proves the storage folder can be written and read back (readiness probe).</summary>
