@@ -1,1 +1,3 @@
-Console.WriteLine("RecoGrid load test: not yet written.");
+using RecoGrid.LoadTest;
+
+return await LoadTestCommand.Build().Parse(args).InvokeAsync();

@@ -25,6 +25,11 @@ public static class RecoGridHost
         builder.Configuration.AddInMemoryCollection(settings.Overrides);
         builder.WebHost.UseUrls(settings.Urls);
 
+        // Durable writes block a thread in fsync; keep enough threads that they don't starve request handling.
+        var ioThreads = builder.Configuration.GetValue("Storage:IoThreads", 64);
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, ioThreads), Math.Max(completion, ioThreads));
+
         var dataDir = Path.GetFullPath(settings.DataDir);
         Directory.CreateDirectory(dataDir);
         builder.Services.AddSingleton(new NodeInfo(settings.Role, dataDir));
@@ -37,7 +42,11 @@ public static class RecoGridHost
             var grainsDir = Path.Combine(dataDir, "grains");
             foreach (var storage in new[] { StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity })
             {
-                silo.AddFileGrainStorage(storage, options => options.RootDirectory = grainsDir);
+                silo.AddFileGrainStorage(storage, options =>
+                {
+                    options.RootDirectory = grainsDir;
+                    options.FlushToDisk = builder.Configuration.GetValue("Storage:FlushToDisk", true);
+                });
             }
         });
         builder.Services.AddRecoGridGrains();

@@ -23,17 +23,55 @@ public sealed class PopularityShardGrain(
     IOptions<PopularityOptions> options) : Grain, IPopularityShardGrain
 {
     private CoalescingWriter? _writer;
+    private bool _dirty;
 
     private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync());
 
-    public Task Record(ImmutableArray<PopularityHit> hits) => Apply(hits, sign: 1);
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Counts are derived data (rebuilt from events as they arrive), so they are persisted
+        // periodically rather than on every event: the event path does not wait on this write.
+        var period = options.Value.PersistInterval;
+        this.RegisterGrainTimer(PersistIfDirty, new GrainTimerCreationOptions { DueTime = period, Period = period, Interleave = true, KeepAlive = false });
+        return Task.CompletedTask;
+    }
 
-    public Task Subtract(ImmutableArray<PopularityHit> hits) => Apply(hits, sign: -1);
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => PersistIfDirty();
+
+    public Task Record(ImmutableArray<PopularityHit> hits)
+    {
+        Apply(hits, sign: 1);
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Erasure is persisted before it is acknowledged.</summary>
+    public async Task Subtract(ImmutableArray<PopularityHit> hits)
+    {
+        Apply(hits, sign: -1);
+        await Persist();
+    }
 
     public Task<ImmutableArray<DecayedCount>> GetCounts() =>
         Task.FromResult(state.State.Counts.Values.ToImmutableArray());
 
-    private async Task Apply(ImmutableArray<PopularityHit> hits, int sign)
+    private Task PersistIfDirty() => _dirty ? Persist() : Task.CompletedTask;
+
+    private async Task Persist()
+    {
+        _dirty = false;
+        try
+        {
+            await Writer.WriteAsync();
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+    }
+
+    private void Apply(ImmutableArray<PopularityHit> hits, int sign)
     {
         var halfLife = options.Value.HalfLife;
         var counts = state.State.Counts;
@@ -51,16 +89,6 @@ public sealed class PopularityShardGrain(
             {
                 counts[hit.ItemId] = new DecayedCount(hit.ItemId, score, asOf);
             }
-        }
-
-        try
-        {
-            await Writer.WriteAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
         }
     }
 }

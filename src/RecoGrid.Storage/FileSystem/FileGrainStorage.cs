@@ -102,15 +102,44 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
         return builder.ToString();
     }
 
-    private async Task<long?> ReadETagAsync(string path)
+    // Only the header is needed to check the ETag before a write.
+    private static async Task<long?> ReadETagAsync(string path)
     {
-        var stored = await ReadFileAsync(path);
-        return stored?.ETag;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: false);
+            var header = new byte[HeaderSize];
+            await stream.ReadExactlyAsync(header);
+            if (!header.AsSpan(0, 4).SequenceEqual(Magic))
+            {
+                throw new InvalidDataException($"Grain state file '{path}' is not a RecoGrid state file (bad header).");
+            }
+
+            return BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"Grain state file '{path}' is truncated: shorter than its header.");
+        }
     }
 
     private static async Task<(long ETag, byte[] Payload)?> ReadFileAsync(string path)
     {
         byte[] bytes;
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
         try
         {
             bytes = await File.ReadAllBytesAsync(path);

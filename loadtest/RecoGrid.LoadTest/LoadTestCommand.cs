@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace RecoGrid.LoadTest;
+
+/// <summary>`RecoGrid.LoadTest`: drives a running RecoGrid (or one it starts) with simulated users over HTTP.</summary>
+internal static class LoadTestCommand
+{
+    public static RootCommand Build()
+    {
+        var url = new Option<string>("--url") { Description = "Base address of a running RecoGrid API.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var startServer = new Option<string?>("--start-server") { Description = "Path to recogrid.dll: start `recogrid serve` on a fresh data folder and loopback ports, and measure its start-up time." };
+        var users = new Option<int>("--users") { Description = "Number of simulated users (ids user-0 .. user-N-1, drawn with a Zipf skew).", DefaultValueFactory = _ => 1_000_000 };
+        var items = new Option<int>("--items") { Description = "Number of items events refer to.", DefaultValueFactory = _ => 20_000 };
+        var duration = new Option<double>("--duration") { Description = "Seconds per phase.", DefaultValueFactory = _ => 10 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent HTTP callers (closed loop).", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "Events per POST /v1/events.", DefaultValueFactory = _ => 10 };
+        var phases = new Option<string>("--phases") { Description = "Comma-separated phases to run: events, recommendations, mixed.", DefaultValueFactory = _ => "events,recommendations" };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 7 };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+
+        var root = new RootCommand("RecoGrid load test: simulated users sending events and asking for recommendations over HTTP, loopback only.")
+        {
+            url, startServer, users, items, duration, concurrency, batch, phases, seed, json,
+        };
+        root.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new LoadSettings(
+                parse.GetValue(users), parse.GetValue(items), TimeSpan.FromSeconds(parse.GetValue(duration)),
+                parse.GetValue(concurrency), parse.GetValue(batch), parse.GetValue(seed));
+            var target = new Uri(parse.GetValue(url)!);
+            if (!target.IsLoopback)
+            {
+                await Console.Error.WriteLineAsync("The load test only targets loopback addresses (127.0.0.0/8, localhost, [::1]).");
+                return 2;
+            }
+
+            await using var server = parse.GetValue(startServer) is { } dll ? await SpawnedServer.StartAsync(dll, cancellationToken) : null;
+            var baseAddress = server?.BaseAddress ?? target;
+            var results = new List<PhaseResult>();
+            var runner = new LoadRunner(baseAddress, settings);
+            foreach (var phase in parse.GetValue(phases)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var result = await runner.RunAsync(phase, cancellationToken);
+                results.Add(result);
+                Console.WriteLine(result.Describe());
+            }
+
+            var report = new LoadReport(DateTimeOffset.UtcNow, Environment.ProcessorCount, server?.StartupSeconds, settings, results);
+            if (server is not null)
+            {
+                Console.WriteLine($"start-up: {server.StartupSeconds:F2} s to /readyz");
+            }
+
+            if (parse.GetValue(json) is { } path)
+            {
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            }
+
+            return 0;
+        });
+        return root;
+    }
+}

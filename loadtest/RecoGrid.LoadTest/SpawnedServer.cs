@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace RecoGrid.LoadTest;
+
+/// <summary>A `recogrid serve` child process on a fresh data folder and free loopback ports.</summary>
+internal sealed class SpawnedServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDir;
+
+    private SpawnedServer(Process process, string dataDir, Uri baseAddress)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Seconds from process start until /readyz answered 200.</summary>
+    public double StartupSeconds { get; private set; }
+
+    public static async Task<SpawnedServer> StartAsync(string recogridDll, CancellationToken cancellationToken)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), "recogrid-load-" + Guid.NewGuid().ToString("N"));
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.GetFullPath(recogridDll), "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["RECOGRID__Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RECOGRID__Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RECOGRID__Logging__LogLevel__Default"] = "Warning";
+        var clock = Stopwatch.StartNew();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new SpawnedServer(process, dataDir, new Uri($"http://127.0.0.1:{port}"));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        while (clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"recogrid exited with code {process.ExitCode}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync("/readyz", cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    server.StartupSeconds = clock.Elapsed.TotalSeconds;
+                    return server;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        await server.DisposeAsync();
+        throw new TimeoutException("recogrid did not become ready within 2 minutes");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is a temporary folder.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
