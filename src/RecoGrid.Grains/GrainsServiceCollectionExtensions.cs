@@ -3,7 +3,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Popularity;
+using RecoGrid.Grains.Scoring;
+using RecoGrid.Grains.Users;
 
 namespace RecoGrid.Grains;
 
@@ -22,6 +25,18 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddKeyedSingleton(RecoGridClock.Key, TimeProvider.System);
         services.TryAddSingleton<CatalogView>();
         services.TryAddSingleton<PopularityCache>();
+        services.AddPlacementDirector<ScoringSiloPlacement, ScoringSiloPlacementDirector>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the model path of user grains: fold-in against the promoted model and ranking through scoring grains.
+    /// Needs an <see cref="IActiveModelSource"/> registered by the host.
+    /// </summary>
+    public static IServiceCollection AddRecoGridModelPath(this IServiceCollection services)
+    {
+        services.AddOptions<ModelPathOptions>().BindConfiguration("Scoring").Validate(o => o.Partitions >= 1, "Scoring:Partitions must be at least 1.");
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelRecommender, ModelRecommender>());
         return services;
     }
 }

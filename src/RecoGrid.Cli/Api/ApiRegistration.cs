@@ -34,6 +34,7 @@ public static class ApiRegistration
             v1.MapEventsApi();
             v1.MapUsersApi();
             v1.MapItemsApi();
+            v1.MapModelsApi();
         }
 
         return app;

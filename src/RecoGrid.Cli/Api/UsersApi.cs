@@ -32,6 +32,7 @@ public static class UsersApi
 
     private static async Task<IResult> GetRecommendations(
         string userId,
+        HttpContext http,
         IGrainFactory grains,
         IOptions<ApiOptions> api,
         int? count,
@@ -78,8 +79,19 @@ public static class UsersApi
             return errors.ToProblem("The recommendation request is invalid.");
         }
 
-        var result = await grains.GetGrain<IUserGrain>(userId).Recommend(
-            new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : category, [.. excluded], excludeSeen ?? true));
+        RecommendationResult result;
+        try
+        {
+            result = await grains.GetGrain<IUserGrain>(userId).Recommend(
+                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : category, [.. excluded], excludeSeen ?? true));
+        }
+        catch (ScoringBusyException busy)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ranking is saturated.", detail: $"{busy.Message} Retry after {seconds} s.");
+        }
+
         return TypedResults.Ok(new RecommendationsResponse(
             [.. result.Items.Select(i => new RecommendedItem(i.ItemId, i.Score))],
             result.Source,

@@ -73,6 +73,11 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"recogrid serve: invalid configuration: {string.Join(" ", exception.Failures)}");
                 return 2;
             }
+            catch (RecoGrid.Scoring.ExecutionProviderUnavailableException exception)
+            {
+                await Console.Error.WriteLineAsync($"recogrid serve: {exception.Message}");
+                return 3;
+            }
         });
         return command;
     }

@@ -50,6 +50,7 @@ public static class RecoGridHost
             }
         });
         builder.Services.AddRecoGridGrains();
+        builder.Services.AddRecoGridModels(settings.Role, dataDir);
         builder.Services.AddRecoGridApi();
 
         var app = builder.Build();

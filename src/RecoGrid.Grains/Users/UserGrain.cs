@@ -56,6 +56,11 @@ public sealed class UserGrain(
             s.Recent.RemoveRange(0, overflow);
         }
 
+        if (_model is not null)
+        {
+            await _model.OnInteractionsAsync(this.GetPrimaryKeyString(), state, interactions);
+        }
+
         try
         {
             await Writer.WriteAsync();
@@ -69,10 +74,6 @@ public sealed class UserGrain(
 
         var hits = interactions.Select(i => new PopularityHit(i.ItemId, i.Weight, i.Timestamp)).ToImmutableArray();
         await PopularityShard().Record(hits);
-        if (_model is not null)
-        {
-            await _model.OnInteractionsAsync(this.GetPrimaryKeyString(), state, interactions);
-        }
 
         return new AcceptedEvents(interactions.Length, s.TotalEvents);
     }

@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+
+namespace RecoGrid.Abstractions;
+
+/// <summary>A request to rank items for one user vector with one model version.</summary>
+[GenerateSerializer, Immutable, Alias("recogrid.score-call.v1")]
+public sealed record ScoreCall(
+    [property: Id(0)] string ModelVersion,
+    [property: Id(1)] float[] UserVector,
+    [property: Id(2)] ImmutableArray<string> Exclude,
+    [property: Id(3)] int Count,
+    [property: Id(4)] string? Category);
+
+/// <summary>How a scoring call ended.</summary>
+public enum ScoreStatus
+{
+    /// <summary>Ranked; see the items.</summary>
+    Ok = 0,
+
+    /// <summary>The scoring queue is full; retry after the given delay.</summary>
+    Overloaded = 1,
+
+    /// <summary>The vector's model version is not loaded on the scoring silo (not yet, or no longer).</summary>
+    VersionNotLoaded = 2,
+}
+
+/// <summary>The answer of a scoring grain.</summary>
+[GenerateSerializer, Immutable, Alias("recogrid.score-response.v1")]
+public sealed record ScoreResponse(
+    [property: Id(0)] ScoreStatus Status,
+    [property: Id(1)] ImmutableArray<ScoredItem> Items,
+    [property: Id(2)] string ModelVersion,
+    [property: Id(3)] TimeSpan RetryAfter,
+    [property: Id(4)] string? Detail)
+{
+    public static ScoreResponse Ranked(string version, ImmutableArray<ScoredItem> items) => new(ScoreStatus.Ok, items, version, TimeSpan.Zero, null);
+}
+
+/// <summary>
+/// Ranks candidates with ONNX models. Activations live only on silos with the scoring role;
+/// users pick one by consistent hash of their id. Key: partition number.
+/// </summary>
+[Alias("recogrid.IScoringGrain")]
+public interface IScoringGrain : IGrainWithIntegerKey
+{
+    [Alias("Score")]
+    Task<ScoreResponse> Score(ScoreCall call);
+
+    /// <summary>The silo this activation runs on (for operators and placement tests).</summary>
+    [Alias("GetSilo")]
+    Task<string> GetSilo();
+}
+
+/// <summary>Thrown to API callers when ranking is saturated; the HTTP layer answers 503 with Retry-After.</summary>
+[GenerateSerializer, Alias("recogrid.scoring-busy-exception.v1")]
+public sealed class ScoringBusyException : Exception
+{
+    public ScoringBusyException()
+    {
+    }
+
+    public ScoringBusyException(string message)
+        : base(message)
+    {
+    }
+
+    public ScoringBusyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public ScoringBusyException(string message, TimeSpan retryAfter)
+        : base(message) => RetryAfter = retryAfter;
+
+    /// <summary>When to try again.</summary>
+    [Id(0)] public TimeSpan RetryAfter { get; init; }
+}

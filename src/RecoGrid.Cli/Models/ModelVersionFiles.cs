@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using RecoGrid.Scoring.Onnx;
+using RecoGrid.Storage.Models;
+using RecoGrid.Training.Artifacts;
+
+namespace RecoGrid.Cli.Models;
+
+/// <summary>The layout of one registered version: the training artifact and its exported ONNX models side by side.</summary>
+public static class ModelVersionFiles
+{
+    /// <summary>Sub-folder with the training artifact (factors, ids, user lookup, manifest).</summary>
+    public const string Training = "training";
+
+    /// <summary>Sub-folder with the exported ONNX graphs.</summary>
+    public const string Scoring = "scoring";
+
+    /// <summary>
+    /// Registers the artifact in <paramref name="artifactDir"/>: verifies it, copies it and exports its ONNX models.
+    /// The artifact stays untouched.
+    /// </summary>
+    public static Task<ModelVersionInfo> AddAsync(IModelRegistry registry, string artifactDir, CancellationToken cancellationToken) =>
+        registry.AddAsync(async (staging, ct) =>
+        {
+            var artifact = ModelArtifact.Load(artifactDir, verifyChecksums: true);
+            var trainingDir = Path.Combine(staging, Training);
+            Directory.CreateDirectory(trainingDir);
+            foreach (var file in Directory.EnumerateFiles(artifact.Directory))
+            {
+                File.Copy(file, Path.Combine(trainingDir, Path.GetFileName(file)));
+            }
+
+            var exported = ItemFactorModelExporter.Export("pending", artifact.ItemFactors, artifact.Factors, artifact.ItemIds);
+            await exported.SaveAsync(Path.Combine(staging, Scoring), ct);
+            return new ModelVersionInfo(
+                "pending",
+                DateTimeOffset.UtcNow,
+                Path.GetFullPath(artifactDir),
+                artifact.ItemIds.Count,
+                artifact.Factors,
+                artifact.Manifest.Metrics);
+        }, cancellationToken);
+
+    /// <summary>Reads the fold-in constants the model was trained with (defaults where the manifest lacks them).</summary>
+    public static (float Alpha, float Lambda, float RegularizationExponent) TrainingConstants(ArtifactManifest manifest)
+    {
+        var training = manifest.Training;
+        return (
+            Read(training, 1f, "alpha", "Alpha"),
+            Read(training, 0.1f, "lambda", "Lambda"),
+            Read(training, 0f, "regularizationExponent", "RegularizationExponent", "reg_exponent", "regExponent"));
+    }
+
+    private static float Read(JsonObject? node, float fallback, params string[] names)
+    {
+        if (node is null)
+        {
+            return fallback;
+        }
+
+        foreach (var name in names)
+        {
+            if (node[name] is JsonValue value && value.TryGetValue<double>(out var number))
+            {
+                return (float)number;
+            }
+        }
+
+        // Settings may be nested under "settings" or "options".
+        foreach (var nested in new[] { "settings", "options", "ials" })
+        {
+            if (node[nested] is JsonObject inner)
+            {
+                var found = Read(inner, float.NaN, names);
+                if (!float.IsNaN(found))
+                {
+                    return found;
+                }
+            }
+        }
+
+        return fallback;
+    }
+}

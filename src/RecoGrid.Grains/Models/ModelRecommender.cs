@@ -1,0 +1,85 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using RecoGrid.Abstractions;
+using RecoGrid.Grains.Users;
+
+namespace RecoGrid.Grains.Models;
+
+/// <summary>Model path settings (section <c>Scoring</c>, shared with the scoring engine).</summary>
+public sealed class ModelPathOptions
+{
+    /// <summary>Number of scoring grain partitions users are spread over by consistent hash.</summary>
+    public int Partitions { get; set; } = 8;
+}
+
+/// <summary>
+/// The model path of a user grain: keeps the user's vector for the promoted version (trained vector, or
+/// fold-in of recent interactions) and ranks through a scoring grain chosen by consistent hash.
+/// </summary>
+public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory grains, IOptions<ModelPathOptions> options) : IModelRecommender
+{
+    public Task OnInteractionsAsync(string userId, IPersistentState<UserState> state, ImmutableArray<Interaction> interactions)
+    {
+        if (models.Current is { } model)
+        {
+            // Real-time update: the new events move the vector now, not at the next retraining.
+            var vector = model.SolveVector(state.State.Recent.Select(i => (i.ItemId, i.Weight)));
+            if (vector is not null)
+            {
+                state.State.Vector = vector;
+                state.State.ModelVersion = model.Version;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<RecommendationResult?> RecommendAsync(string userId, IPersistentState<UserState> state, RecommendationRequest request, IReadOnlySet<string> excluded)
+    {
+        var model = models.Current;
+        if (model is null)
+        {
+            return null;
+        }
+
+        var s = state.State;
+        if (s.ModelVersion != model.Version || s.Vector is null)
+        {
+            // Not persisted here: the vector is derived and cheap to recompute; the next event write carries it.
+            if (!TryRefreshVector(userId, s, model))
+            {
+                return null;
+            }
+        }
+
+        var call = new ScoreCall(s.ModelVersion!, s.Vector!, [.. excluded], request.Count, request.Category);
+        var response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
+        return response.Status switch
+        {
+            ScoreStatus.Ok => new RecommendationResult(response.Items, RecommendationSources.Model, response.ModelVersion),
+            ScoreStatus.Overloaded => throw new ScoringBusyException(response.Detail ?? "Scoring is saturated.", response.RetryAfter),
+            _ => null, // The scoring silo has not loaded this version yet (or has dropped it): popularity for now.
+        };
+    }
+
+    private static bool TryRefreshVector(string userId, UserState s, FoldInModel model)
+    {
+        var vector = new float[model.Factors];
+        if (model.TrainedUsers?.TryGet(userId, vector) == true)
+        {
+            s.Vector = vector;
+            s.ModelVersion = model.Version;
+            return true;
+        }
+
+        var folded = model.SolveVector(s.Recent.Select(i => (i.ItemId, i.Weight)));
+        if (folded is null)
+        {
+            return false;
+        }
+
+        s.Vector = folded;
+        s.ModelVersion = model.Version;
+        return true;
+    }
+}

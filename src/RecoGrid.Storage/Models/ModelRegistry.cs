@@ -1,0 +1,49 @@
+namespace RecoGrid.Storage.Models;
+
+/// <summary>One registered model version.</summary>
+public sealed record ModelVersionInfo(
+    string Version,
+    DateTimeOffset AddedAt,
+    string? Source,
+    int Items,
+    int Factors,
+    IReadOnlyDictionary<string, double>? Metrics);
+
+/// <summary>The registry's content: every version, the promoted one, and the promotion history for rollback.</summary>
+public sealed record ModelRegistryState(
+    IReadOnlyList<ModelVersionInfo> Versions,
+    string? Active,
+    IReadOnlyList<string> History)
+{
+    public static ModelRegistryState Empty { get; } = new([], null, []);
+
+    public ModelVersionInfo? Find(string version) => Versions.FirstOrDefault(v => v.Version == version);
+}
+
+/// <summary>Thrown for registry requests that cannot be honoured (unknown version, nothing to roll back to).</summary>
+public sealed class ModelRegistryException(string message) : Exception(message);
+
+/// <summary>
+/// Where model versions live: add (a version's files are written into a staging folder, then published),
+/// list, promote, roll back. One interface, one implementation per backend.
+/// </summary>
+public interface IModelRegistry
+{
+    /// <summary>Reads the registry as stored now.</summary>
+    Task<ModelRegistryState> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Registers a new version: <paramref name="populate"/> writes the version's files into the folder it is given;
+    /// the version becomes visible only once they are complete.
+    /// </summary>
+    Task<ModelVersionInfo> AddAsync(Func<string, CancellationToken, Task<ModelVersionInfo>> populate, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes <paramref name="version"/> the active model.</summary>
+    Task<ModelRegistryState> PromoteAsync(string version, CancellationToken cancellationToken = default);
+
+    /// <summary>Re-activates the version that was active before the current one.</summary>
+    Task<ModelRegistryState> RollbackAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The local folder holding <paramref name="version"/>'s files.</summary>
+    string PathOf(string version);
+}
