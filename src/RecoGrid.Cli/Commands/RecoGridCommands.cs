@@ -9,6 +9,13 @@ internal static class RecoGridCommands
     {
         var root = new RootCommand("RecoGrid: real-time recommendations on Orleans and ONNX Runtime.");
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
+        BenchScoringCommand.AddTo(root);
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        BenchTrainCommand.AddTo(root);
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(TuneCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,295 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using RecoGrid.Scoring.Batching;
+using RecoGrid.Scoring.Onnx;
+
+namespace RecoGrid.Scoring.Hosting;
+
+/// <summary>
+/// Holds the loaded model versions (the active one and up to <see cref="ScoringOptions.MaxLoadedVersions"/> − 1 previous
+/// ones), each with its own sessions and batcher, and scores requests with the version they name. Swapping the active
+/// version is an <see cref="Interlocked.Exchange{T}(ref T, T)"/> of an immutable state; a retired version is disposed
+/// once its in-flight requests have finished.
+/// </summary>
+public sealed class ScoringEngine : IAsyncDisposable
+{
+    private readonly ScoringOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly Action<string>? _warning;
+    private readonly Func<ScoringModel, IBatchRunner> _runnerFactory;
+    private readonly Lock _writeGate = new();
+    private readonly ConcurrentDictionary<string, bool> _unavailableItemIds = new(StringComparer.Ordinal);
+    private EngineState _state = EngineState.Empty;
+
+    /// <param name="options">Validated at construction.</param>
+    /// <param name="timeProvider">Clock for the batchers' time cap; the system clock when null.</param>
+    /// <param name="warning">Receives warnings such as a CPU fallback (wire it to a logger).</param>
+    public ScoringEngine(ScoringOptions options, TimeProvider? timeProvider = null, Action<string>? warning = null)
+        : this(options, timeProvider, warning, static model => new ModelBatchRunner(model))
+    {
+    }
+
+    internal ScoringEngine(ScoringOptions options, TimeProvider? timeProvider, Action<string>? warning, Func<ScoringModel, IBatchRunner> runnerFactory)
+    {
+        ScoringOptionsValidator.ThrowIfInvalid(options);
+        _options = options;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _warning = warning;
+        _runnerFactory = runnerFactory;
+    }
+
+    /// <summary>The version new requests should be computed against, or null before the first load.</summary>
+    public string? ActiveVersion => Volatile.Read(ref _state).Active;
+
+    /// <summary>Loaded versions, oldest first.</summary>
+    public IReadOnlyList<string> LoadedVersions => Volatile.Read(ref _state).LoadOrder;
+
+    /// <summary>Creates sessions for an exported artifact and adds the version (activating it by default).</summary>
+    /// <exception cref="ExecutionProviderUnavailableException">Cuda is configured, unusable, and CPU fallback is off.</exception>
+    public ScoringModel LoadVersion(ScoringModelArtifact artifact, bool activate = true)
+    {
+        var model = ScoringModel.Load(artifact, _options, _warning);
+        try
+        {
+            AddVersion(model, activate);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Adds an already loaded model. With <paramref name="ownsModel"/> the engine disposes it once the version is retired
+    /// and drained; without, the caller keeps it (e.g. one model shared by several engines in a benchmark).
+    /// </summary>
+    public void AddVersion(ScoringModel model, bool activate = true, bool ownsModel = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var itemId in _unavailableItemIds.Keys)
+        {
+            if (model.TryGetIndex(itemId, out var index))
+            {
+                model.SetAvailability(index, available: false);
+            }
+        }
+
+        var host = new ModelVersionHost(model, new ScoringBatcher(model.ModelVersion, _runnerFactory(model), _options, _timeProvider), ownsModel);
+        var retired = new List<ModelVersionHost>();
+        lock (_writeGate)
+        {
+            var state = _state;
+            if (state.Versions.ContainsKey(model.ModelVersion))
+            {
+                throw new InvalidOperationException($"Model version '{model.ModelVersion}' is already loaded.");
+            }
+
+            var next = new EngineState(
+                activate || state.Active is null ? model.ModelVersion : state.Active,
+                state.Versions.Add(model.ModelVersion, host),
+                state.LoadOrder.Add(model.ModelVersion));
+            while (next.LoadOrder.Count > _options.MaxLoadedVersions)
+            {
+                var oldest = next.LoadOrder.First(version => version != next.Active);
+                retired.Add(next.Versions[oldest]);
+                next = new EngineState(next.Active, next.Versions.Remove(oldest), next.LoadOrder.Remove(oldest));
+            }
+
+            Interlocked.Exchange(ref _state, next);
+        }
+
+        // Outside the lock: each retired version disposes itself once its in-flight requests are done.
+        foreach (var old in retired)
+        {
+            old.Release();
+        }
+    }
+
+    /// <summary>Makes a loaded version the active one.</summary>
+    public void Activate(string modelVersion)
+    {
+        lock (_writeGate)
+        {
+            var state = _state;
+            if (!state.Versions.ContainsKey(modelVersion))
+            {
+                throw new ModelVersionNotLoadedException(modelVersion, state.Active, state.LoadOrder);
+            }
+
+            Interlocked.Exchange(ref _state, state with { Active = modelVersion });
+        }
+    }
+
+    /// <summary>Unloads a version that is not active; its in-flight requests still finish. Returns false when it was not loaded.</summary>
+    public bool Unload(string modelVersion)
+    {
+        ModelVersionHost? host;
+        lock (_writeGate)
+        {
+            var state = _state;
+            if (!state.Versions.TryGetValue(modelVersion, out host))
+            {
+                return false;
+            }
+
+            if (state.Active == modelVersion)
+            {
+                throw new InvalidOperationException($"Model version '{modelVersion}' is active; activate another version before unloading it.");
+            }
+
+            Interlocked.Exchange(ref _state, new EngineState(state.Active, state.Versions.Remove(modelVersion), state.LoadOrder.Remove(modelVersion)));
+        }
+
+        host.Release();
+        return true;
+    }
+
+    /// <summary>The loaded model of a version (for index lookups such as building a filter), or null.</summary>
+    public ScoringModel? GetModel(string modelVersion) =>
+        Volatile.Read(ref _state).Versions.TryGetValue(modelVersion, out var host) ? host.Model : null;
+
+    /// <summary>Batch counters of a loaded version's batcher (for metrics and benchmarks), or null when it is not loaded.</summary>
+    public ScoringBatchStatistics? GetBatchStatistics(string modelVersion) =>
+        Volatile.Read(ref _state).Versions.TryGetValue(modelVersion, out var host)
+            ? new ScoringBatchStatistics(host.Batcher.BatchCount, host.Batcher.RequestCount, host.Batcher.QueueLength)
+            : null;
+
+    /// <summary>Marks an item (un)available in every loaded version and in versions loaded later.</summary>
+    public void SetItemAvailability(string itemId, bool available)
+    {
+        if (available)
+        {
+            _unavailableItemIds.TryRemove(itemId, out _);
+        }
+        else
+        {
+            _unavailableItemIds[itemId] = true;
+        }
+
+        foreach (var host in Volatile.Read(ref _state).Versions.Values)
+        {
+            if (host.Model.TryGetIndex(itemId, out var index))
+            {
+                host.Model.SetAvailability(index, available);
+            }
+        }
+    }
+
+    /// <summary>Scores one request with the model version it names, batched with concurrent requests.</summary>
+    /// <exception cref="ModelVersionNotLoadedException">The version is not loaded: re-fold the user against the active version.</exception>
+    /// <exception cref="ScoringOverloadedException">The version's queue is full: retry after the suggested delay.</exception>
+    public async Task<ScoringResult> ScoreAsync(ScoringRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var host = Acquire(request.ModelVersion);
+        try
+        {
+            var model = host.Model;
+            var excluded = ResolveExclusions(request, model);
+            var fetch = request.Filter is null
+                ? Math.Min(request.Count, model.ItemCount)
+                : (int)Math.Min((long)request.Count * _options.OverFetchFactor, model.ItemCount);
+            var ranked = await host.Batcher.SubmitAsync(new BatchRequest(request.UserVector, excluded, fetch), cancellationToken);
+            var items = ResultSelector.Select(ranked, model, request.Filter, request.Count);
+            if (request.Filter is null || items.Count >= request.Count || fetch >= model.ItemCount)
+            {
+                return new ScoringResult(model.ModelVersion, items, UsedCandidateFallback: false);
+            }
+
+            // Too few over-fetched items passed the filter: score exactly the passing items.
+            cancellationToken.ThrowIfCancellationRequested();
+            var candidates = ResultSelector.FilteredCandidates(model, request.Filter, new HashSet<int>(excluded));
+            if (candidates.Length <= items.Count)
+            {
+                return new ScoringResult(model.ModelVersion, items, UsedCandidateFallback: false);
+            }
+
+            var rows = model.RunCandidates(request.UserVector.Span, 1, [candidates], request.Count);
+            return new ScoringResult(model.ModelVersion, ResultSelector.Select(rows[0], model, filter: null, request.Count), UsedCandidateFallback: true);
+        }
+        finally
+        {
+            host.Release();
+        }
+    }
+
+    private ModelVersionHost Acquire(string modelVersion)
+    {
+        ArgumentNullException.ThrowIfNull(modelVersion);
+        var state = Volatile.Read(ref _state);
+        if (state.Versions.TryGetValue(modelVersion, out var host) && host.TryAcquire())
+        {
+            return host;
+        }
+
+        throw new ModelVersionNotLoadedException(modelVersion, state.Active, state.LoadOrder);
+    }
+
+    private int[] ResolveExclusions(ScoringRequest request, ScoringModel model)
+    {
+        if (request.Count < 1 || request.Count > _options.MaxCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Count, $"Count must be between 1 and {_options.MaxCount} (Scoring:MaxCount).");
+        }
+
+        if (request.UserVector.Length != model.Factors)
+        {
+            throw new ArgumentException($"The user vector has {request.UserVector.Length} factors; model version '{model.ModelVersion}' has {model.Factors}.", nameof(request));
+        }
+
+        var excluded = new List<int>((request.ExcludeItemIds?.Count ?? 0) + (request.ExcludeItemIndices?.Count ?? 0));
+        if (request.ExcludeItemIds is not null)
+        {
+            foreach (var id in request.ExcludeItemIds)
+            {
+                if (model.TryGetIndex(id, out var index))
+                {
+                    excluded.Add(index);
+                }
+            }
+        }
+
+        if (request.ExcludeItemIndices is not null)
+        {
+            foreach (var index in request.ExcludeItemIndices)
+            {
+                if ((uint)index >= (uint)model.ItemCount)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(request), index, $"Excluded item index must be below {model.ItemCount}.");
+                }
+
+                excluded.Add(index);
+            }
+        }
+
+        return [.. excluded];
+    }
+
+    /// <summary>Unloads every version and waits until their sessions are disposed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        EngineState state;
+        lock (_writeGate)
+        {
+            state = Interlocked.Exchange(ref _state, EngineState.Empty);
+        }
+
+        foreach (var host in state.Versions.Values)
+        {
+            host.Release();
+        }
+
+        await Task.WhenAll(state.Versions.Values.Select(host => host.Disposed));
+    }
+
+    /// <summary>Completes when a loaded version's sessions have been disposed (after it is retired and drained).</summary>
+    internal Task DisposalOf(string modelVersion) =>
+        Volatile.Read(ref _state).Versions.TryGetValue(modelVersion, out var host) ? host.Disposed : Task.CompletedTask;
+
+    private sealed record EngineState(string? Active, ImmutableDictionary<string, ModelVersionHost> Versions, ImmutableList<string> LoadOrder)
+    {
+        public static readonly EngineState Empty = new(null, ImmutableDictionary.Create<string, ModelVersionHost>(StringComparer.Ordinal), []);
+    }
+}

@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using RecoGrid.Scoring.Onnx;
+
+namespace RecoGrid.Scoring;
+
+/// <summary>
+/// One loaded model version: its top-K and candidate ONNX Runtime sessions, item id map and availability bias.
+/// Thread-safe: the sessions are shared and run concurrently.
+/// </summary>
+public sealed class ScoringModel : IDisposable
+{
+    private static readonly string[] TopKInputNames = [ScoringGraphNames.UserVectors, ScoringGraphNames.ItemBias, ScoringGraphNames.ExcludeIndices, ScoringGraphNames.K];
+    private static readonly string[] CandidateInputNames = [ScoringGraphNames.UserVectors, ScoringGraphNames.ItemBias, ScoringGraphNames.CandidateIndices, ScoringGraphNames.K];
+    private static readonly string[] OutputNames = [ScoringGraphNames.Scores, ScoringGraphNames.Indices];
+
+    private readonly InferenceSession _topK;
+    private readonly InferenceSession _candidates;
+    private readonly RunOptions _runOptions = new();
+    private readonly float[] _itemBias;
+    private readonly OrtValue _itemBiasValue;
+    private readonly string[] _itemIds;
+    private readonly Dictionary<string, int> _indexById;
+    private int _disposed;
+
+    private ScoringModel(string version, int factors, string[] itemIds, InferenceSession topK, InferenceSession candidates, ScoringExecutionProvider provider)
+    {
+        ModelVersion = version;
+        Factors = factors;
+        _itemIds = itemIds;
+        _topK = topK;
+        _candidates = candidates;
+        ExecutionProvider = provider;
+        _itemBias = new float[itemIds.Length + 1];
+        _itemBias[itemIds.Length] = ScoringGraphNames.SuppressedScore;
+
+        // Pinned once and shared by every run: ONNX Runtime only reads inputs.
+        _itemBiasValue = OrtValue.CreateTensorValueFromMemory(_itemBias, [_itemBias.Length]);
+        _indexById = new Dictionary<string, int>(itemIds.Length, StringComparer.Ordinal);
+        for (var i = 0; i < itemIds.Length; i++)
+        {
+            _indexById[itemIds[i]] = i;
+        }
+    }
+
+    public string ModelVersion { get; }
+
+    public int Factors { get; }
+
+    public int ItemCount => _itemIds.Length;
+
+    /// <summary>The provider the sessions actually run on (Cpu after a fallback).</summary>
+    public ScoringExecutionProvider ExecutionProvider { get; }
+
+    public IReadOnlyList<string> ItemIds => _itemIds;
+
+    /// <summary>Index of the padding item that exclusion and candidate lists are filled with.</summary>
+    public int DummyIndex => _itemIds.Length;
+
+    /// <summary>Creates the sessions for an exported artifact; fails here (at start-up) when the execution provider is unusable.</summary>
+    public static ScoringModel Load(ScoringModelArtifact artifact, ScoringOptions options, Action<string>? warning = null)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        ScoringOptionsValidator.ThrowIfInvalid(options);
+        using var sessionOptions = ExecutionProviderSelector.Create(options, warning, out var provider);
+        InferenceSession? topK = null;
+        try
+        {
+            topK = new InferenceSession(artifact.TopKModel, sessionOptions);
+            var candidates = new InferenceSession(artifact.CandidateModel, sessionOptions);
+            var model = new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], topK, candidates, provider);
+            model.CheckMetadata();
+            return model;
+        }
+        catch (Exception ex) when (provider == ScoringExecutionProvider.Cuda && ExecutionProviderSelector.IsProviderFailure(ex))
+        {
+            // The GPU build can accept the provider but fail to load its CUDA libraries when the session starts.
+            topK?.Dispose();
+            if (!options.AllowCpuFallback)
+            {
+                throw new ExecutionProviderUnavailableException(ExecutionProviderSelector.UnavailableMessage(ex.Message), ex);
+            }
+
+            warning?.Invoke(ExecutionProviderSelector.UnavailableMessage(ex.Message) + " Scoring:AllowCpuFallback is true: scoring on the CPU.");
+            using var cpuOptions = ExecutionProviderSelector.CreateCpu(options);
+            return new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds],
+                new InferenceSession(artifact.TopKModel, cpuOptions), new InferenceSession(artifact.CandidateModel, cpuOptions), ScoringExecutionProvider.Cpu);
+        }
+        catch
+        {
+            topK?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The top-K model's metadata_props (model version, sizes, item ids) as ONNX Runtime reads them.</summary>
+    public IReadOnlyDictionary<string, string> Metadata => _topK.ModelMetadata.CustomMetadataMap;
+
+    public bool TryGetIndex(string itemId, out int index) => _indexById.TryGetValue(itemId, out index);
+
+    /// <summary>Marks an item (un)available for every request; unavailable items get <see cref="ScoringGraphNames.SuppressedScore"/>.</summary>
+    public void SetAvailability(int index, bool available)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ItemCount);
+        Volatile.Write(ref _itemBias[index], available ? 0f : ScoringGraphNames.SuppressedScore);
+    }
+
+    public bool IsAvailable(int index) => !ScoringGraphNames.IsSuppressed(Volatile.Read(ref _itemBias[index]));
+
+    /// <summary>
+    /// Runs the full-catalogue graph for <paramref name="batch"/> user vectors (row-major in <paramref name="userVectors"/>),
+    /// each with its own exclusions, returning the top <paramref name="k"/> per row (clamped to the item count).
+    /// </summary>
+    public RankedItems[] RunTopK(ReadOnlySpan<float> userVectors, int batch, IReadOnlyList<ReadOnlyMemory<int>>? exclusions, int k)
+    {
+        var maxExcluded = 1;
+        if (exclusions is not null)
+        {
+            for (var row = 0; row < exclusions.Count; row++)
+            {
+                maxExcluded = Math.Max(maxExcluded, exclusions[row].Length);
+            }
+        }
+
+        var excludeBuffer = ArrayPool<long>.Shared.Rent(batch * maxExcluded);
+        try
+        {
+            var exclude = excludeBuffer.AsSpan(0, batch * maxExcluded);
+            exclude.Fill(DummyIndex);
+            for (var row = 0; exclusions is not null && row < Math.Min(batch, exclusions.Count); row++)
+            {
+                var source = exclusions[row].Span;
+                var target = exclude.Slice(row * maxExcluded, maxExcluded);
+                for (var j = 0; j < source.Length; j++)
+                {
+                    target[j] = source[j];
+                }
+            }
+
+            return Run(_topK, TopKInputNames, userVectors, batch, excludeBuffer, maxExcluded, Math.Min(k, ItemCount));
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(excludeBuffer);
+        }
+    }
+
+    /// <summary>
+    /// Runs the candidate graph: each row is scored only against its own candidate item indices (padding is added here),
+    /// returning the top <paramref name="k"/> per row, clamped to the longest candidate list.
+    /// </summary>
+    public RankedItems[] RunCandidates(ReadOnlySpan<float> userVectors, int batch, IReadOnlyList<ReadOnlyMemory<int>> candidates, int k)
+    {
+        var width = 1;
+        for (var row = 0; row < candidates.Count; row++)
+        {
+            width = Math.Max(width, candidates[row].Length);
+        }
+
+        var buffer = ArrayPool<long>.Shared.Rent(batch * width);
+        try
+        {
+            var padded = buffer.AsSpan(0, batch * width);
+            padded.Fill(DummyIndex);
+            for (var row = 0; row < Math.Min(batch, candidates.Count); row++)
+            {
+                var source = candidates[row].Span;
+                var target = padded.Slice(row * width, width);
+                for (var j = 0; j < source.Length; j++)
+                {
+                    target[j] = source[j];
+                }
+            }
+
+            return Run(_candidates, CandidateInputNames, userVectors, batch, buffer, width, Math.Min(k, width));
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(buffer);
+        }
+    }
+
+    private RankedItems[] Run(InferenceSession session, string[] inputNames, ReadOnlySpan<float> userVectors, int batch, long[] indexBuffer, int width, int k)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (userVectors.Length < batch * Factors)
+        {
+            throw new ArgumentException($"Expected {batch} × {Factors} floats of user vectors, got {userVectors.Length}.", nameof(userVectors));
+        }
+
+        var users = ArrayPool<float>.Shared.Rent(batch * Factors);
+        var scores = ArrayPool<float>.Shared.Rent(batch * k);
+        var indices = ArrayPool<long>.Shared.Rent(batch * k);
+        long[] kValue = [k];
+        try
+        {
+            userVectors[..(batch * Factors)].CopyTo(users);
+            var memoryInfo = OrtMemoryInfo.DefaultInstance;
+            using var userValue = OrtValue.CreateTensorValueFromMemory(memoryInfo, users.AsMemory(0, batch * Factors), [batch, Factors]);
+            using var indexValue = OrtValue.CreateTensorValueFromMemory(memoryInfo, indexBuffer.AsMemory(0, batch * width), [batch, width]);
+            using var kOrtValue = OrtValue.CreateTensorValueFromMemory(kValue, [1]);
+            using var scoresValue = OrtValue.CreateTensorValueFromMemory(memoryInfo, scores.AsMemory(0, batch * k), [batch, k]);
+            using var indicesValue = OrtValue.CreateTensorValueFromMemory(memoryInfo, indices.AsMemory(0, batch * k), [batch, k]);
+            session.Run(_runOptions, inputNames, [userValue, _itemBiasValue, indexValue, kOrtValue], OutputNames, [scoresValue, indicesValue]);
+
+            var rows = new RankedItems[batch];
+            for (var row = 0; row < batch; row++)
+            {
+                var rowIndices = new int[k];
+                var rowScores = scores.AsSpan(row * k, k).ToArray();
+                var source = indices.AsSpan(row * k, k);
+                for (var j = 0; j < k; j++)
+                {
+                    rowIndices[j] = (int)source[j];
+                }
+
+                rows[row] = new RankedItems(rowIndices, rowScores);
+            }
+
+            return rows;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(users);
+            ArrayPool<float>.Shared.Return(scores);
+            ArrayPool<long>.Shared.Return(indices);
+        }
+    }
+
+    private void CheckMetadata()
+    {
+        var metadata = Metadata;
+        if (metadata.TryGetValue(ScoringMetadataKeys.ItemCount, out var count)
+            && count != ItemCount.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new InvalidDataException($"Model {ModelVersion}: the ONNX graph has {count} items but {ItemCount} item ids were given.");
+        }
+
+        if (metadata.TryGetValue(ScoringMetadataKeys.Factors, out var factors)
+            && factors != Factors.ToString(CultureInfo.InvariantCulture))
+        {
+            throw new InvalidDataException($"Model {ModelVersion}: the ONNX graph has {factors} factors, expected {Factors}.");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _topK.Dispose();
+        _candidates.Dispose();
+        _itemBiasValue.Dispose();
+        _runOptions.Dispose();
+    }
+}

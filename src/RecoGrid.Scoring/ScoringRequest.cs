@@ -1,0 +1,32 @@
+namespace RecoGrid.Scoring;
+
+/// <summary>A request for the top <see cref="Count"/> items for one user vector of a given model version.</summary>
+public sealed class ScoringRequest
+{
+    /// <summary>The model version the user vector was computed against; the request is scored with that version only.</summary>
+    public required string ModelVersion { get; init; }
+
+    /// <summary>The user's factor vector (length = the model's factor count).</summary>
+    public required ReadOnlyMemory<float> UserVector { get; init; }
+
+    /// <summary>How many items to return, 1 to <see cref="ScoringOptions.MaxCount"/>.</summary>
+    public int Count { get; init; } = 10;
+
+    /// <summary>Item ids never to return (e.g. already bought); ids unknown to the model are ignored.</summary>
+    public IReadOnlyCollection<string>? ExcludeItemIds { get; init; }
+
+    /// <summary>Item indices (of this model version) never to return.</summary>
+    public IReadOnlyCollection<int>? ExcludeItemIndices { get; init; }
+
+    /// <summary>
+    /// Optional predicate on item indices (e.g. "in category X"), applied after the graph by over-fetching; when too few
+    /// over-fetched items pass, the engine scores exactly the passing items with the candidate graph.
+    /// </summary>
+    public Func<int, bool>? Filter { get; init; }
+}
+
+/// <summary>One recommended item: its index in the model version, its id and its score.</summary>
+public readonly record struct ScoredItem(int Index, string ItemId, float Score);
+
+/// <summary>The answer to a <see cref="ScoringRequest"/>: items best first, and the model version that scored them.</summary>
+public sealed record ScoringResult(string ModelVersion, IReadOnlyList<ScoredItem> Items, bool UsedCandidateFallback);

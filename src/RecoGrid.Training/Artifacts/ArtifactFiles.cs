@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace RecoGrid.Training.Artifacts;
+
+/// <summary>File names and the binary layouts of a model artifact directory. Every number is little-endian.</summary>
+internal static class ArtifactFiles
+{
+    public const string Manifest = "manifest.json";
+    public const string ItemFactors = "item_factors.bin";
+    public const string ItemIds = "item_ids.txt";
+    public const string UserFactors = "user_factors.bin";
+    public const string UserIds = "user_ids.txt";
+
+    /// <summary>
+    /// The user lookup index: a 32-byte header ("RGUX", version, count, reserved, entries offset, offsets offset),
+    /// then <c>count</c> entries of (ulong FNV-1a 64 of the UTF-8 id, int row) sorted by hash then row, then
+    /// <c>count + 1</c> longs: the byte offset of each row's line in <see cref="UserIds"/>, and the file length.
+    /// </summary>
+    public const string UserIndex = "user_index.bin";
+
+    public const int IndexHeaderBytes = 32;
+    public const int IndexEntryBytes = 12;
+    public const int IndexVersion = 1;
+    public static readonly byte[] IndexMagic = "RGUX"u8.ToArray();
+
+    /// <summary>Writes floats as little-endian float32.</summary>
+    public static void WriteFloats(HashingFileWriter writer, ReadOnlySpan<float> values)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            writer.Write(MemoryMarshal.AsBytes(values));
+            return;
+        }
+
+        Span<byte> chunk = stackalloc byte[4096];
+        while (!values.IsEmpty)
+        {
+            var n = Math.Min(values.Length, chunk.Length / 4);
+            for (var k = 0; k < n; k++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(chunk[(k * 4)..], values[k]);
+            }
+
+            writer.Write(chunk[..(n * 4)]);
+            values = values[n..];
+        }
+    }
+
+    /// <summary>Converts little-endian float32 bytes read into <paramref name="values"/> to the machine's order.</summary>
+    public static void FixEndianness(Span<float> values)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            var ints = MemoryMarshal.Cast<float, int>(values);
+            BinaryPrimitives.ReverseEndianness(ints, ints);
+        }
+    }
+
+    /// <summary>Writes one id per line (UTF-8, LF) and returns each line's starting offset plus the total length.</summary>
+    public static long[] WriteIds(HashingFileWriter writer, IReadOnlyList<string> ids, string fileName, string directory)
+    {
+        var offsets = new long[ids.Count + 1];
+        var buffer = new byte[1 << 16];
+        var used = 0;
+        long position = 0;
+        for (var r = 0; r < ids.Count; r++)
+        {
+            var id = ids[r];
+            if (string.IsNullOrEmpty(id) || id.AsSpan().ContainsAny('\n', '\r'))
+            {
+                throw new ModelArtifactException(directory, fileName, $"id at row {r} is empty or contains a line break.");
+            }
+
+            var needed = Encoding.UTF8.GetMaxByteCount(id.Length) + 1;
+            if (buffer.Length - used < needed)
+            {
+                writer.Write(buffer.AsSpan(0, used));
+                used = 0;
+                if (buffer.Length < needed)
+                {
+                    buffer = new byte[needed];
+                }
+            }
+
+            offsets[r] = position;
+            var written = Encoding.UTF8.GetBytes(id, buffer.AsSpan(used));
+            buffer[used + written] = (byte)'\n';
+            used += written + 1;
+            position += written + 1;
+        }
+
+        writer.Write(buffer.AsSpan(0, used));
+        offsets[ids.Count] = position;
+        return offsets;
+    }
+
+    /// <summary>Writes the user index for <paramref name="ids"/> whose lines start at <paramref name="offsets"/>.</summary>
+    public static void WriteUserIndex(HashingFileWriter writer, IReadOnlyList<string> ids, long[] offsets)
+    {
+        var count = ids.Count;
+        // Sorting (hash, row) pairs keeps colliding hashes in row order.
+        var keys = new (ulong Hash, int Row)[count];
+        for (var r = 0; r < count; r++)
+        {
+            keys[r] = (ArtifactHashing.HashId(ids[r]), r);
+        }
+
+        Array.Sort(keys);
+
+        Span<byte> header = stackalloc byte[IndexHeaderBytes];
+        header.Clear();
+        IndexMagic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], IndexVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], count);
+        BinaryPrimitives.WriteInt64LittleEndian(header[16..], IndexHeaderBytes);
+        BinaryPrimitives.WriteInt64LittleEndian(header[24..], IndexHeaderBytes + ((long)IndexEntryBytes * count));
+        writer.Write(header);
+
+        var chunk = new byte[IndexEntryBytes * 4096];
+        var used = 0;
+        foreach (var (hash, row) in keys)
+        {
+            if (used == chunk.Length)
+            {
+                writer.Write(chunk);
+                used = 0;
+            }
+
+            BinaryPrimitives.WriteUInt64LittleEndian(chunk.AsSpan(used), hash);
+            BinaryPrimitives.WriteInt32LittleEndian(chunk.AsSpan(used + 8), row);
+            used += IndexEntryBytes;
+        }
+
+        writer.Write(chunk.AsSpan(0, used));
+        used = 0;
+        foreach (var offset in offsets)
+        {
+            if (used == chunk.Length)
+            {
+                writer.Write(chunk);
+                used = 0;
+            }
+
+            BinaryPrimitives.WriteInt64LittleEndian(chunk.AsSpan(used), offset);
+            used += 8;
+        }
+
+        writer.Write(chunk.AsSpan(0, used));
+    }
+
+    /// <summary>Expected length of the user index for <paramref name="count"/> users.</summary>
+    public static long UserIndexLength(int count) => IndexHeaderBytes + ((long)IndexEntryBytes * count) + (8L * (count + 1));
+}

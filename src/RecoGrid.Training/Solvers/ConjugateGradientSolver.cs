@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using RecoGrid.Training.Data;
+using RecoGrid.Training.Linalg;
+
+namespace RecoGrid.Training.Solvers;
+
+/// <summary>
+/// Inexact iALS half-step (Takács, Pilászy and Tikk 2011): a few conjugate-gradient steps per row on
+/// (YᵀY + Σ (c−1)·y·yᵀ + λ_row·I)·x = Σ c·y, warm-started from the row's current vector. The matrix is never formed:
+/// A·p = YᵀY·p + λ·p + Σ (c−1)(y·p)·y costs d² + 2·nnz·d per step instead of nnz·d² + d³.
+/// </summary>
+public static unsafe class ConjugateGradientSolver
+{
+    /// <summary>Improves every row of <paramref name="target"/> in place with <paramref name="steps"/> CG steps.</summary>
+    /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
+    /// <param name="target">Row-major factors being solved; their current values are the warm start.</param>
+    /// <param name="fixedFactors">Row-major factors of the other side (columns × d).</param>
+    /// <param name="fixedGram">YᵀY of <paramref name="fixedFactors"/>, d×d.</param>
+    public static void UpdateRows(
+        CsrMatrix interactions,
+        float[] target,
+        float[] fixedFactors,
+        float[] fixedGram,
+        int factors,
+        IalsSolveParameters parameters,
+        int steps,
+        int threads,
+        CancellationToken ct = default)
+    {
+        SolverArguments.Check(interactions, target, fixedFactors, fixedGram, factors);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        var d = factors;
+        RowChunks.Run(
+            RowChunks.ByWork(interactions, d),
+            threads,
+            ct,
+            () => new float[3 * d],
+            (start, end, scratch) =>
+            {
+                fixed (float* y = fixedFactors)
+                fixed (float* g = fixedGram)
+                fixed (float* x = target)
+                fixed (float* s = scratch)
+                {
+                    for (var row = start; row < end; row++)
+                    {
+                        SolveRow(
+                            y,
+                            d,
+                            g,
+                            interactions.RowIndices(row),
+                            interactions.RowValues(row),
+                            parameters.Alpha,
+                            parameters.RowLambda(interactions.RowLength(row)),
+                            steps,
+                            s,
+                            x + ((nint)row * d));
+                    }
+                }
+            });
+    }
+
+    /// <summary>CG on one row; <paramref name="scratch"/> holds 3·d floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void SolveRow(
+        float* y,
+        int d,
+        float* gram,
+        ReadOnlySpan<int> items,
+        ReadOnlySpan<float> weights,
+        float alpha,
+        float lambda,
+        int steps,
+        float* scratch,
+        float* x)
+    {
+        if (items.IsEmpty)
+        {
+            new Span<float>(x, d).Clear();
+            return;
+        }
+
+        var r = scratch;
+        var p = scratch + d;
+        var ap = scratch + (2 * d);
+
+        // r = b − A·x = Σ [c − (c−1)(y·x)]·y − YᵀY·x − λ·x, in one pass over the row's items.
+        Kernels.SymmetricMatVec(gram, d, x, r);
+        for (var i = 0; i < d; i++)
+        {
+            r[i] = -r[i] - (lambda * x[i]);
+        }
+
+        for (var k = 0; k < items.Length; k++)
+        {
+            var yk = y + ((nint)items[k] * d);
+            var extra = alpha * weights[k];
+            DotThenAxpy(yk, x, r, d, extra, 1f + extra);
+        }
+
+        Buffer.MemoryCopy(r, p, d * sizeof(float), d * sizeof(float));
+        var rsOld = Kernels.Dot(r, r, d);
+        for (var step = 0; step < steps && rsOld > 1e-20f; step++)
+        {
+            // ap = A·p = YᵀY·p + λ·p + Σ (c−1)(y·p)·y
+            Kernels.SymmetricMatVec(gram, d, p, ap);
+            Kernels.Axpy(lambda, p, ap, d);
+            for (var k = 0; k < items.Length; k++)
+            {
+                var extra = alpha * weights[k];
+                if (extra != 0f)
+                {
+                    DotThenAxpy(y + ((nint)items[k] * d), p, ap, d, -extra, 0f);
+                }
+            }
+
+            var pAp = Kernels.Dot(p, ap, d);
+            if (!(pAp > 0f))
+            {
+                break;
+            }
+
+            var stepSize = rsOld / pAp;
+            Kernels.Axpy(stepSize, p, x, d);
+            Kernels.Axpy(-stepSize, ap, r, d);
+            var rsNew = Kernels.Dot(r, r, d);
+            var beta = rsNew / rsOld;
+            for (var i = 0; i < d; i++)
+            {
+                p[i] = r[i] + (beta * p[i]);
+            }
+
+            rsOld = rsNew;
+        }
+    }
+
+    /// <summary>acc += (offset − slope·(y·v))·y with y read once while it is in L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotThenAxpy(float* yk, float* v, float* acc, int d, float slope, float offset)
+    {
+        var coefficient = offset - (slope * Kernels.Dot(yk, v, d));
+        Kernels.Axpy(coefficient, yk, acc, d);
+    }
+}
