@@ -5,10 +5,17 @@ namespace RecoGrid.Scoring;
 /// <summary>Builds ONNX Runtime session options for the configured execution provider, with the start-up failure or CPU fallback.</summary>
 internal static class ExecutionProviderSelector
 {
+#if ONNXRUNTIME_GPU
+    public static string UnavailableMessage(string detail) =>
+        $"Scoring:ExecutionProvider is Cuda, but ONNX Runtime's CUDA execution provider could not start ({detail}). "
+        + "This is the GPU build (-p:OnnxRuntimeFlavor=Gpu): run it on a machine with CUDA (an NVIDIA GPU and driver plus the "
+        + "CUDA and cuDNN libraries Microsoft.ML.OnnxRuntime.Gpu needs), or set Scoring:AllowCpuFallback=true to score on the CPU.";
+#else
     public static string UnavailableMessage(string detail) =>
         $"Scoring:ExecutionProvider is Cuda, but ONNX Runtime's CUDA execution provider is not available ({detail}). "
         + "Build with -p:OnnxRuntimeFlavor=Gpu on a machine with CUDA (an NVIDIA driver plus the CUDA and cuDNN libraries "
         + "Microsoft.ML.OnnxRuntime.Gpu needs), or set Scoring:AllowCpuFallback=true to score on the CPU.";
+#endif
 
     /// <summary>Session options for CPU scoring: sequential graph, all optimizations, the configured intra-op threads.</summary>
     public static SessionOptions CreateCpu(ScoringOptions options)

@@ -56,6 +56,15 @@ public sealed class DataLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AHeaderOfUsualNamesIsDetectedOverStringIds()
+    {
+        var data = InteractionLoader.Load(_folder.Write("r.tsv", "user_id\titem_id\nalice\tbook\nbob\tfilm\n"));
+
+        Assert.Equal(["alice", "bob"], data.UserIds);
+        Assert.Equal(["book", "film"], data.ItemIds);
+    }
+
+    [Fact]
     public void NamedColumnsAreFoundInTheHeaderInAnyOrder()
     {
         var path = _folder.Write("r.csv", "timestamp,rating,movieId,userId\n7,5,m1,u1\n8,2,m2,u1\n");

@@ -3,13 +3,13 @@ using HdrHistogram;
 
 namespace RecoGrid.Cli.Bench;
 
-/// <summary>Counts completions and records latencies (µs, HdrHistogram) only inside the measurement window.</summary>
+/// <summary>Counts completions and records latencies (µs, HdrHistogram) only inside measurement windows; windows add up.</summary>
 internal sealed class LatencyRecorder
 {
     private readonly LongConcurrentHistogram _histogram = new(1, 600_000_000, 3);
     private long _requests;
     private long _windowStart;
-    private long _windowEnd;
+    private TimeSpan _measured;
     private volatile bool _measuring;
 
     public void Record(long startTimestamp, int requests = 1)
@@ -33,12 +33,12 @@ internal sealed class LatencyRecorder
     public void Stop()
     {
         _measuring = false;
-        _windowEnd = Stopwatch.GetTimestamp();
+        _measured += Stopwatch.GetElapsedTime(_windowStart);
     }
 
     public LoadMeasurement Result(int callers, double meanBatchSize)
     {
-        var seconds = Stopwatch.GetElapsedTime(_windowStart, _windowEnd).TotalSeconds;
+        var seconds = _measured.TotalSeconds;
         var requests = Interlocked.Read(ref _requests);
         return new LoadMeasurement(
             callers,

@@ -16,7 +16,7 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
     private static readonly TimeSpan MinWarmUp = TimeSpan.FromMilliseconds(500);
     private const int WarmUpBatches = 2;
 
-    private TimeSpan Duration => TimeSpan.FromSeconds(settings.DurationSeconds);
+    internal TimeSpan Duration => TimeSpan.FromSeconds(settings.DurationSeconds);
 
     public async Task<ScoringBenchReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -42,8 +42,7 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         foreach (var batchSize in settings.BatchSizes)
         {
             var service = await MeasureServiceAsync(model, workload, batchSize, callers: 2 * batchSize, cancellationToken);
-            var saturated = await MeasureServiceAsync(model, workload, batchSize, callers: 4 * batchSize, cancellationToken);
-            var raw = MeasureRaw(model, workload, batchSize, cancellationToken);
+            var (saturated, raw) = await new SaturationComparison(this, model, workload, batchSize).RunAsync(cancellationToken);
             var point = new BatchSizePoint(batchSize, service, saturated, raw, Math.Round(saturated.RequestsPerSecond / raw.RequestsPerSecond, 3));
             points.Add(point);
             progress.WriteLine($"batch {batchSize}: service {service.RequestsPerSecond:F0} req/s (p50 {service.P50Milliseconds:F2} ms, p99 {service.P99Milliseconds:F2} ms), saturated {saturated.RequestsPerSecond:F0} req/s, raw {raw.RequestsPerSecond:F0} req/s, efficiency {point.BatcherEfficiency:P0}");
@@ -56,27 +55,25 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         return new ScoringBenchReport("scoring", startedAt, DescribeMachine(), loadAtStart, LoadAverage(), settings, Math.Round(exportSeconds, 2), Math.Round(loadSeconds, 2), points, comparison);
     }
 
+    /// <summary>Engine options for a measured point: the batch cap under test and a queue deep enough for every caller.</summary>
+    internal ScoringOptions ServiceOptions(int maxBatchSize, int callers) => new()
+    {
+        MaxBatchSize = maxBatchSize,
+        QueueCapacity = Math.Max(ScoringOptions.DefaultQueueCapacity, 2 * callers),
+        IntraOpThreads = settings.IntraOpThreads,
+    };
+
     /// <summary>Closed-loop callers through <see cref="ScoringEngine"/>; the window runs from one batch completion to another.</summary>
     private async Task<LoadMeasurement> MeasureServiceAsync(ScoringModel model, ScoringWorkload workload, int maxBatchSize, int callers, CancellationToken cancellationToken)
     {
-        var options = new ScoringOptions
-        {
-            MaxBatchSize = maxBatchSize,
-            QueueCapacity = Math.Max(ScoringOptions.DefaultQueueCapacity, 2 * callers),
-            IntraOpThreads = settings.IntraOpThreads,
-        };
-        await using var engine = new ScoringEngine(options);
+        await using var engine = new ScoringEngine(ServiceOptions(maxBatchSize, callers));
         engine.AddVersion(model, activate: true, ownsModel: false);
         var recorder = new LatencyRecorder();
         using var stop = new CancellationTokenSource();
-        var loops = Enumerable.Range(0, callers).Select(caller => Task.Run(() => CallerLoopAsync(engine, workload, caller, recorder, stop.Token), CancellationToken.None)).ToArray();
+        var loops = Enumerable.Range(0, callers).Select(caller => Task.Run(() => CallerLoopAsync(engine, workload, caller, recorder, null, stop.Token), CancellationToken.None)).ToArray();
         try
         {
-            var warmUp = Stopwatch.StartNew();
-            while (warmUp.Elapsed < MinWarmUp || engine.GetBatchStatistics(ScoringWorkload.ModelVersion)!.Value.Batches < WarmUpBatches)
-            {
-                await Task.Delay(10, cancellationToken);
-            }
+            await WarmUpAsync(engine, cancellationToken);
 
             var (startTime, start) = await NextBatchCompletionAsync(engine, cancellationToken);
             recorder.Start();
@@ -95,17 +92,31 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         }
     }
 
-    private static async Task CallerLoopAsync(ScoringEngine engine, ScoringWorkload workload, int caller, LatencyRecorder recorder, CancellationToken stop)
+    internal static async Task WarmUpAsync(ScoringEngine engine, CancellationToken cancellationToken)
+    {
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.Elapsed < MinWarmUp || engine.GetBatchStatistics(ScoringWorkload.ModelVersion)!.Value.Batches < WarmUpBatches)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    internal static async Task CallerLoopAsync(ScoringEngine engine, ScoringWorkload workload, int caller, LatencyRecorder recorder, CallerGate? gate, CancellationToken stop)
     {
         for (var i = caller; !stop.IsCancellationRequested; i += 7919)
         {
+            if (gate is not null)
+            {
+                await gate.PassAsync();
+            }
+
             var started = Stopwatch.GetTimestamp();
             await engine.ScoreAsync(workload.Request(i), CancellationToken.None);
             recorder.Record(started);
         }
     }
 
-    private static async Task<(long Timestamp, Scoring.Batching.ScoringBatchStatistics Statistics)> NextBatchCompletionAsync(ScoringEngine engine, CancellationToken cancellationToken)
+    internal static async Task<(long Timestamp, Scoring.Batching.ScoringBatchStatistics Statistics)> NextBatchCompletionAsync(ScoringEngine engine, CancellationToken cancellationToken)
     {
         var before = engine.GetBatchStatistics(ScoringWorkload.ModelVersion)!.Value.Batches;
         while (true)
@@ -121,31 +132,47 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
     }
 
     /// <summary>Back-to-back ONNX Runtime runs of a full batch on one thread: the ceiling the batcher is compared with.</summary>
-    private LoadMeasurement MeasureRaw(ScoringModel model, ScoringWorkload workload, int batchSize, CancellationToken cancellationToken)
+    internal sealed class RawRunner(ScoringModel model, ScoringWorkload workload, int batchSize)
     {
-        var blocks = Enumerable.Range(0, 4).Select(i => workload.Block(i * batchSize, batchSize)).ToArray();
-        for (var i = 0; i < WarmUpBatches; i++)
+        private readonly (float[] Users, ReadOnlyMemory<int>[] Exclusions)[] _blocks =
+            Enumerable.Range(0, 4).Select(i => workload.Block(i * batchSize, batchSize)).ToArray();
+
+        private int _runs;
+
+        public LatencyRecorder Recorder { get; } = new();
+
+        public void WarmUp()
         {
-            var (users, exclusions) = blocks[i % blocks.Length];
-            model.RunTopK(users, batchSize, exclusions, workload.Count);
+            for (var i = 0; i < WarmUpBatches; i++)
+            {
+                RunOnce(record: false);
+            }
         }
 
-        var recorder = new LatencyRecorder();
-        recorder.Start();
-        var runs = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Duration || runs < 3)
+        /// <summary>Runs for at least <paramref name="duration"/> and at least <paramref name="minRuns"/> runs, recording each.</summary>
+        public void RunFor(TimeSpan duration, int minRuns, CancellationToken cancellationToken)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (users, exclusions) = blocks[runs % blocks.Length];
+            Recorder.Start();
+            var clock = Stopwatch.StartNew();
+            for (var runs = 0; clock.Elapsed < duration || runs < minRuns; runs++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                RunOnce(record: true);
+            }
+
+            Recorder.Stop();
+        }
+
+        private void RunOnce(bool record)
+        {
+            var (users, exclusions) = _blocks[_runs++ % _blocks.Length];
             var started = Stopwatch.GetTimestamp();
             model.RunTopK(users, batchSize, exclusions, workload.Count);
-            recorder.Record(started, batchSize);
-            runs++;
+            if (record)
+            {
+                Recorder.Record(started, batchSize);
+            }
         }
-
-        recorder.Stop();
-        return recorder.Result(callers: 1, meanBatchSize: batchSize);
     }
 
     /// <summary>Each caller runs its own one-row ONNX Runtime call on a dedicated thread, concurrently on the shared session.</summary>

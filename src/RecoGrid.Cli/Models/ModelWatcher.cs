@@ -45,7 +45,12 @@ public sealed partial class ModelWatcher(
             var info = state.Find(state.Active) ?? throw new ModelRegistryException($"The registry names '{state.Active}' active but does not list it.");
             var folder = registry.PathOf(info.Version);
             var scoring = services.GetService<ScoringBackend>();
-            if (scoring is not null)
+            if (scoring?.Engine.GetModel(info.Version) is not null)
+            {
+                // Still loaded (a rollback to the previous version): just make it active again.
+                scoring.Engine.Activate(info.Version);
+            }
+            else if (scoring is not null)
             {
                 var exported = await ScoringModelArtifact.LoadAsync(Path.Combine(folder, ModelVersionFiles.Scoring), info.Version, info.Factors, cancellationToken);
                 scoring.Engine.LoadVersion(exported, activate: true);

@@ -63,6 +63,7 @@ internal static class CsrAssembler
             }
         }
 
+        rows.Release();
         cancellationToken.ThrowIfCancellationRequested();
         var duplicates = MergeDuplicates(rowPointers, sortedItems, sortedValues, sortedTimes);
         var (userIndex, keptUsers, itemIndex, keptItems) =
@@ -242,6 +243,12 @@ internal static class CsrAssembler
                     nonZeros += itemIndex[items[k]] >= 0 ? 1 : 0;
                 }
             }
+        }
+
+        if (nonZeros == items.Length && keptUsers == userIndex.Length && keptItems == itemIndex.Length)
+        {
+            // Nothing merged or filtered (the usual case for clean data): the sorted arrays are the matrix.
+            return (new CsrMatrix(keptUsers, keptItems, rowPointers, items, values), times);
         }
 
         var newPointers = new int[keptUsers + 1];

@@ -10,6 +10,13 @@ internal sealed class InteractionLineParser
 {
     private const int None = -1;
 
+    private static readonly HashSet<string> UsualColumnNames =
+    [
+        "user", "userid", "users", "uid", "customer", "customerid", "visitorid", "sessionid",
+        "item", "itemid", "items", "iid", "movie", "movieid", "product", "productid", "track", "trackid",
+        "value", "rating", "score", "count", "weight", "timestamp", "time", "date", "datetime", "event", "eventtype",
+    ];
+
     private readonly string _path;
     private readonly InteractionLoadOptions _options;
     private readonly IdMap _users = new();
@@ -164,6 +171,15 @@ internal sealed class InteractionLineParser
 
     private static bool LooksLikeHeader(string first, ReadOnlySpan<Range> firstFields, ReadOnlySpan<char> second, ReadOnlySpan<Range> secondFields)
     {
+        // String ids defeat the numeric test below, so a usual column name also marks a header.
+        foreach (var field in firstFields)
+        {
+            if (IsUsualColumnName(DelimitedFormat.Unquote(first.AsSpan()[field])))
+            {
+                return true;
+            }
+        }
+
         if (second.IsEmpty)
         {
             // A lone line: a header only if a value or time position holds a word.
@@ -188,6 +204,28 @@ internal sealed class InteractionLineParser
         }
 
         return false;
+    }
+
+    private static bool IsUsualColumnName(ReadOnlySpan<char> field)
+    {
+        Span<char> folded = stackalloc char[24];
+        var length = 0;
+        foreach (var c in field)
+        {
+            if (c is '_' or '-' or ' ')
+            {
+                continue;
+            }
+
+            if (length == folded.Length)
+            {
+                return false;
+            }
+
+            folded[length++] = char.ToLowerInvariant(c);
+        }
+
+        return UsualColumnNames.Contains(folded[..length].ToString());
     }
 
     private static bool IsName(string? column) =>

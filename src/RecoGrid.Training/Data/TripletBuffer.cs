@@ -36,6 +36,16 @@ internal sealed class TripletBuffer(bool withTimestamps)
         Count++;
     }
 
+    /// <summary>Drops the arrays once their rows have been copied out, so they can be collected early.</summary>
+    public void Release()
+    {
+        Users = [];
+        Items = [];
+        Values = [];
+        Timestamps = Timestamps is null ? null : [];
+        Count = 0;
+    }
+
     private void Grow()
     {
         if (Users.Length >= Array.MaxLength / 2)

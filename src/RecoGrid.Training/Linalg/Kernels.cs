@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RecoGrid.Training.Linalg;
 
@@ -35,6 +36,22 @@ internal static unsafe class Kernels
         }
 
         return sum;
+    }
+
+    /// <summary>Hints the cache to load the n floats at <paramref name="address"/>; a no-op without SSE.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(float* address, int n)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        var bytes = (byte*)address;
+        for (var offset = 0; offset < n * sizeof(float); offset += 64)
+        {
+            Sse.Prefetch0(bytes + offset);
+        }
     }
 
     /// <summary><c>y += s * x</c>.</summary>
