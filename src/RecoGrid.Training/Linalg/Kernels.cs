@@ -79,6 +79,42 @@ internal static unsafe class Kernels
     public static void SymmetricMatVec(float* g, int d, float* p, float* result)
     {
         var c = 0;
+
+        // Eight independent accumulators cover the FMA latency of two pipes.
+        for (; c <= d - 64; c += 64)
+        {
+            var a0 = Vector256<float>.Zero;
+            var a1 = Vector256<float>.Zero;
+            var a2 = Vector256<float>.Zero;
+            var a3 = Vector256<float>.Zero;
+            var a4 = Vector256<float>.Zero;
+            var a5 = Vector256<float>.Zero;
+            var a6 = Vector256<float>.Zero;
+            var a7 = Vector256<float>.Zero;
+            var row = g + c;
+            for (var j = 0; j < d; j++, row += d)
+            {
+                var pj = Vector256.Create(p[j]);
+                a0 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row), a0);
+                a1 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 24), a3);
+                a4 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 32), a4);
+                a5 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 40), a5);
+                a6 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 48), a6);
+                a7 = Vector256.FusedMultiplyAdd(pj, Vector256.Load(row + 56), a7);
+            }
+
+            a0.Store(result + c);
+            a1.Store(result + c + 8);
+            a2.Store(result + c + 16);
+            a3.Store(result + c + 24);
+            a4.Store(result + c + 32);
+            a5.Store(result + c + 40);
+            a6.Store(result + c + 48);
+            a7.Store(result + c + 56);
+        }
+
         for (; c <= d - 32; c += 32)
         {
             var a0 = Vector256<float>.Zero;

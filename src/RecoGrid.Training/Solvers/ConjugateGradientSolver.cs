@@ -12,7 +12,7 @@ namespace RecoGrid.Training.Solvers;
 public static unsafe class ConjugateGradientSolver
 {
     // Rows of the fixed side are gathered in index order; fetching a few ahead hides memory latency on sparse rows.
-    private const int PrefetchDistance = 8;
+    private const int PrefetchDistance = 6;
 
     /// <summary>Improves every row of <paramref name="target"/> in place with <paramref name="steps"/> CG steps.</summary>
     /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
