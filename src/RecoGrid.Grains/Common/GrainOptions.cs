@@ -40,9 +40,6 @@ public sealed class PopularityOptions
     /// <summary>How stale a silo's local copy of the ranking may get before it is refreshed.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often a shard persists its counts (they are derived data; see PopularityShardGrain).</summary>
-    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Length of the global ranking kept after a merge.</summary>
     public int TopGlobal { get; set; } = 2000;
 
@@ -82,11 +79,6 @@ public sealed class GrainOptionsValidator :
         if (options.HalfLife <= TimeSpan.Zero)
         {
             errors.Add("Popularity:HalfLife must be positive.");
-        }
-
-        if (options.PersistInterval <= TimeSpan.Zero)
-        {
-            errors.Add("Popularity:PersistInterval must be positive.");
         }
 
         if (options.MergeInterval < TimeSpan.Zero || options.RefreshInterval < TimeSpan.Zero)

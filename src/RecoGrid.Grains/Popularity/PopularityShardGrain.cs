@@ -23,26 +23,14 @@ public sealed class PopularityShardGrain(
     IOptions<PopularityOptions> options) : Grain, IPopularityShardGrain
 {
     private CoalescingWriter? _writer;
-    private bool _dirty;
 
     private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync());
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        // Counts are derived data (rebuilt from events as they arrive), so they are persisted
-        // periodically rather than on every event: the event path does not wait on this write.
-        var period = options.Value.PersistInterval;
-        this.RegisterGrainTimer(PersistIfDirty, new GrainTimerCreationOptions { DueTime = period, Period = period, Interleave = true, KeepAlive = false });
-        return Task.CompletedTask;
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => PersistIfDirty();
-
-    public Task Record(ImmutableArray<PopularityHit> hits)
+    /// <summary>Counts are persisted before the call returns, so an acknowledged event's popularity survives a crash.</summary>
+    public async Task Record(ImmutableArray<PopularityHit> hits)
     {
         Apply(hits, sign: 1);
-        _dirty = true;
-        return Task.CompletedTask;
+        await Persist();
     }
 
     /// <summary>Erasure is persisted before it is acknowledged.</summary>
@@ -55,18 +43,16 @@ public sealed class PopularityShardGrain(
     public Task<ImmutableArray<DecayedCount>> GetCounts() =>
         Task.FromResult(state.State.Counts.Values.ToImmutableArray());
 
-    private Task PersistIfDirty() => _dirty ? Persist() : Task.CompletedTask;
-
+    // Concurrent callers share one write (see CoalescingWriter); a failed write reloads the shard from storage.
     private async Task Persist()
     {
-        _dirty = false;
         try
         {
             await Writer.WriteAsync();
         }
         catch
         {
-            _dirty = true;
+            DeactivateOnIdle();
             throw;
         }
     }

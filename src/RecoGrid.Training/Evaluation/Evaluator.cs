@@ -53,6 +53,11 @@ public static class Evaluator
     /// </summary>
     public static EvaluationResult Score(IRecommenderModel model, EvaluationSplit split, IReadOnlyList<int> ks, int threads, CancellationToken ct = default)
     {
+        if (ks.Count == 0 || ks.Any(k => k < 1))
+        {
+            throw new ArgumentException("ks must be a non-empty list of positive cut-offs.", nameof(ks));
+        }
+
         var cutoffs = ks.Distinct().Order().ToArray();
         var maxK = cutoffs[^1];
         var items = split.Targets.Columns;

@@ -106,13 +106,14 @@ public static unsafe class CholeskySolver
         DenseCholesky.Solve(a, d, x);
     }
 
-    /// <summary>Lower triangle of A = G + Σ(c−1)·y·yᵀ + λI into <paramref name="a"/>, b = Σ c·y into <paramref name="b"/>.</summary>
+    /// <summary>Upper triangle of A = G + Σ(c−1)·y·yᵀ + λI into <paramref name="a"/>, b = Σ c·y into <paramref name="b"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BuildSystem(float* y, int d, float* gram, ReadOnlySpan<int> items, ReadOnlySpan<float> weights, float alpha, float lambda, float* a, float* b)
     {
         for (var i = 0; i < d; i++)
         {
-            Buffer.MemoryCopy(gram + ((nint)i * d), a + ((nint)i * d), (i + 1) * sizeof(float), (i + 1) * sizeof(float));
+            var start = i & ~7;
+            Buffer.MemoryCopy(gram + ((nint)i * d) + start, a + ((nint)i * d) + start, (d - start) * sizeof(float), (d - start) * sizeof(float));
             a[((nint)i * d) + i] += lambda;
             b[i] = 0f;
         }
@@ -122,7 +123,7 @@ public static unsafe class CholeskySolver
             Kernels.Axpy(1f + (alpha * weights[k]), y + ((nint)items[k] * d), b, d);
         }
 
-        // Σ (c−1)·y·yᵀ into the lower triangle, four items per sweep so each row of A is loaded and stored once per four.
+        // Σ (c−1)·y·yᵀ into the upper triangle, four items per sweep so each row of A is loaded and stored once per four.
         var k4 = 0;
         for (; k4 + 4 <= items.Length; k4 += 4)
         {
@@ -145,28 +146,32 @@ public static unsafe class CholeskySolver
             var extra = alpha * weights[k4];
             for (var i = 0; i < d; i++)
             {
-                Kernels.Axpy(extra * yk[i], yk, a + ((nint)i * d), i + 1);
+                var start = i & ~7;
+                Kernels.Axpy(extra * yk[i], yk + start, a + ((nint)i * d) + start, d - start);
             }
         }
     }
 
     /// <summary>
-    /// A[i, 0..i] += Σ_k e_k·y_k[i]·y_k[0..i]. The vector loop may run past the diagonal into the strict upper
-    /// triangle of row i, which is scratch that neither the factorization nor the solves read.
+    /// A[i, i..] += Σ_k e_k·y_k[i]·y_k[i..]. Rows start at a multiple of 8 so the loop is whole vectors; the entries
+    /// left of the diagonal that it also touches are scratch that neither the factorization nor the solves read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RankFourUpdate(float* a, int d, float* y0, float* y1, float* y2, float* y3, float e0, float e1, float e2, float e3)
     {
         for (var i = 0; i < d; i++)
         {
-            var s0 = Vector256.Create(e0 * y0[i]);
-            var s1 = Vector256.Create(e1 * y1[i]);
-            var s2 = Vector256.Create(e2 * y2[i]);
-            var s3 = Vector256.Create(e3 * y3[i]);
+            var c0 = e0 * y0[i];
+            var c1 = e1 * y1[i];
+            var c2 = e2 * y2[i];
+            var c3 = e3 * y3[i];
+            var s0 = Vector256.Create(c0);
+            var s1 = Vector256.Create(c1);
+            var s2 = Vector256.Create(c2);
+            var s3 = Vector256.Create(c3);
             var row = a + ((nint)i * d);
-            var limit = Math.Min(d, (i + 8) & ~7);
-            var j = 0;
-            for (; j + 8 <= limit; j += 8)
+            var j = i & ~7;
+            for (; j + 8 <= d; j += 8)
             {
                 var acc = Vector256.Load(row + j);
                 acc = Vector256.FusedMultiplyAdd(s0, Vector256.Load(y0 + j), acc);
@@ -176,9 +181,9 @@ public static unsafe class CholeskySolver
                 acc.Store(row + j);
             }
 
-            for (; j <= i; j++)
+            for (; j < d; j++)
             {
-                row[j] += (s0[0] * y0[j]) + (s1[0] * y1[j]) + (s2[0] * y2[j]) + (s3[0] * y3[j]);
+                row[j] += (c0 * y0[j]) + (c1 * y1[j]) + (c2 * y2[j]) + (c3 * y3[j]);
             }
         }
     }
