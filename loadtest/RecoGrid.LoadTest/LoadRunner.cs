@@ -5,7 +5,7 @@ using HdrHistogram;
 namespace RecoGrid.LoadTest;
 
 /// <summary>What one run simulates.</summary>
-internal sealed record LoadSettings(int Users, int Items, TimeSpan Duration, int Concurrency, int BatchSize, int Seed);
+internal sealed record LoadSettings(int Users, int Items, TimeSpan Duration, int Concurrency, int BatchSize, int Seed, string UserPrefix, string ItemPrefix);
 
 /// <summary>Throughput and latency of one phase.</summary>
 internal sealed record PhaseResult(string Phase, long Requests, long Errors, double Seconds, double RequestsPerSecond, double EventsPerSecond, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
@@ -54,8 +54,8 @@ internal sealed class LoadRunner(Uri baseAddress, LoadSettings settings)
                     {
                         var batch = Enumerable.Range(0, settings.BatchSize).Select(_ => new
                         {
-                            userId = "user-" + users.Next(),
-                            itemId = "item-" + items.Next(),
+                            userId = settings.UserPrefix + users.Next(),
+                            itemId = settings.ItemPrefix + items.Next(),
                             type = Types[random.Next(Types.Length)],
                         }).ToArray();
                         using var response = await _http.PostAsJsonAsync("/v1/events", new { events = batch }, cancellationToken);
@@ -67,7 +67,7 @@ internal sealed class LoadRunner(Uri baseAddress, LoadSettings settings)
                     }
                     else
                     {
-                        using var response = await _http.GetAsync($"/v1/users/user-{users.Next()}/recommendations?count=10", cancellationToken);
+                        using var response = await _http.GetAsync($"/v1/users/{settings.UserPrefix}{users.Next()}/recommendations?count=10", cancellationToken);
                         ok = response.IsSuccessStatusCode;
                         await response.Content.ReadAsByteArrayAsync(cancellationToken);
                     }

@@ -9,25 +9,28 @@ internal static class LoadTestCommand
     public static RootCommand Build()
     {
         var url = new Option<string>("--url") { Description = "Base address of a running RecoGrid API.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var startServer = new Option<string?>("--start-server") { Description = "Path to recogrid.dll: start `recogrid serve` on a fresh data folder and loopback ports, and measure its start-up time." };
+        var startServer = new Option<string?>("--start-server") { Description = "Path to recogrid.dll: start `recogrid serve` on loopback ports and measure its start-up time." };
+        var serverDataDir = new Option<string?>("--server-data-dir") { Description = "With --start-server: the data folder to serve (e.g. one with a promoted model); a fresh temporary one by default." };
         var users = new Option<int>("--users") { Description = "Number of simulated users (ids user-0 .. user-N-1, drawn with a Zipf skew).", DefaultValueFactory = _ => 1_000_000 };
         var items = new Option<int>("--items") { Description = "Number of items events refer to.", DefaultValueFactory = _ => 20_000 };
         var duration = new Option<double>("--duration") { Description = "Seconds per phase.", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent HTTP callers (closed loop).", DefaultValueFactory = _ => 32 };
         var batch = new Option<int>("--batch") { Description = "Events per POST /v1/events.", DefaultValueFactory = _ => 10 };
         var phases = new Option<string>("--phases") { Description = "Comma-separated phases to run: events, recommendations, mixed.", DefaultValueFactory = _ => "events,recommendations" };
+        var userPrefix = new Option<string>("--user-prefix") { Description = "Prefix of simulated user ids (\"\" to hit the ids of a file from `recogrid generate`).", DefaultValueFactory = _ => "user-" };
+        var itemPrefix = new Option<string>("--item-prefix") { Description = "Prefix of item ids in events.", DefaultValueFactory = _ => "item-" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 7 };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
 
         var root = new RootCommand("RecoGrid load test: simulated users sending events and asking for recommendations over HTTP, loopback only.")
         {
-            url, startServer, users, items, duration, concurrency, batch, phases, seed, json,
+            url, startServer, serverDataDir, users, items, duration, concurrency, batch, phases, userPrefix, itemPrefix, seed, json,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new LoadSettings(
                 parse.GetValue(users), parse.GetValue(items), TimeSpan.FromSeconds(parse.GetValue(duration)),
-                parse.GetValue(concurrency), parse.GetValue(batch), parse.GetValue(seed));
+                parse.GetValue(concurrency), parse.GetValue(batch), parse.GetValue(seed), parse.GetValue(userPrefix)!, parse.GetValue(itemPrefix)!);
             var target = new Uri(parse.GetValue(url)!);
             if (!target.IsLoopback)
             {
@@ -35,7 +38,7 @@ internal static class LoadTestCommand
                 return 2;
             }
 
-            await using var server = parse.GetValue(startServer) is { } dll ? await SpawnedServer.StartAsync(dll, cancellationToken) : null;
+            await using var server = parse.GetValue(startServer) is { } dll ? await SpawnedServer.StartAsync(dll, parse.GetValue(serverDataDir), cancellationToken) : null;
             var baseAddress = server?.BaseAddress ?? target;
             var results = new List<PhaseResult>();
             var runner = new LoadRunner(baseAddress, settings);

@@ -10,8 +10,11 @@ internal sealed class SpawnedServer : IAsyncDisposable
     private readonly Process _process;
     private readonly string _dataDir;
 
-    private SpawnedServer(Process process, string dataDir, Uri baseAddress)
+    private readonly bool _ownsDataDir;
+
+    private SpawnedServer(Process process, string dataDir, bool ownsDataDir, Uri baseAddress)
     {
+        _ownsDataDir = ownsDataDir;
         _process = process;
         _dataDir = dataDir;
         BaseAddress = baseAddress;
@@ -22,9 +25,9 @@ internal sealed class SpawnedServer : IAsyncDisposable
     /// <summary>Seconds from process start until /readyz answered 200.</summary>
     public double StartupSeconds { get; private set; }
 
-    public static async Task<SpawnedServer> StartAsync(string recogridDll, CancellationToken cancellationToken)
+    public static async Task<SpawnedServer> StartAsync(string recogridDll, string? existingDataDir, CancellationToken cancellationToken)
     {
-        var dataDir = Path.Combine(Path.GetTempPath(), "recogrid-load-" + Guid.NewGuid().ToString("N"));
+        var dataDir = existingDataDir ?? Path.Combine(Path.GetTempPath(), "recogrid-load-" + Guid.NewGuid().ToString("N"));
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { Path.GetFullPath(recogridDll), "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir })
@@ -41,7 +44,7 @@ internal sealed class SpawnedServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new SpawnedServer(process, dataDir, new Uri($"http://127.0.0.1:{port}"));
+        var server = new SpawnedServer(process, dataDir, existingDataDir is null, new Uri($"http://127.0.0.1:{port}"));
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         while (clock.Elapsed < TimeSpan.FromMinutes(2))
         {
@@ -81,6 +84,11 @@ internal sealed class SpawnedServer : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (!_ownsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_dataDir, recursive: true);

@@ -40,6 +40,44 @@ public sealed class IalsTests
     }
 
     [Fact]
+    public void CgOnLongRowsSolvedInGroupsMatchesTheSingleRowSolveExactly()
+    {
+        // Item rows of ~270 users each are long enough to be solved four at a time over merged user lists.
+        const int d = 24;
+        var itemUsers = PlantedData.Random(users: 12, items: 300, density: 0.9, seed: 13);
+        var users = PlantedData.RandomNormal(300 * d, seed: 14, scale: 0.2f);
+        var gram = GramMatrix.Compute(users, 300, d, threads: 1);
+        var parameters = new IalsSolveParameters(Alpha: 2f, Lambda: 0.3f, RegularizationExponent: 0.2f);
+        var start = PlantedData.RandomNormal(12 * d, seed: 15, scale: 0.1f);
+
+        var grouped = (float[])start.Clone();
+        ConjugateGradientSolver.UpdateRows(itemUsers, grouped, users, gram, d, parameters, steps: 3, threads: 2);
+
+        for (var item = 0; item < itemUsers.Rows; item++)
+        {
+            var single = new Data.CsrMatrix(
+                1,
+                itemUsers.Columns,
+                [0, itemUsers.RowLength(item)],
+                itemUsers.RowIndices(item).ToArray(),
+                itemUsers.RowValues(item).ToArray());
+            var alone = start.AsSpan(item * d, d).ToArray();
+            ConjugateGradientSolver.UpdateRows(single, alone, users, gram, d, parameters, steps: 3, threads: 1);
+            Assert.Equal(alone, grouped.AsSpan(item * d, d).ToArray());
+        }
+
+        // And the grouped path solves the right system: with enough steps it reaches the exact solution.
+        var converged = (float[])start.Clone();
+        ConjugateGradientSolver.UpdateRows(itemUsers, converged, users, gram, d, parameters, steps: 3 * d, threads: 2);
+        var exact = new float[12 * d];
+        CholeskySolver.UpdateRows(itemUsers, exact, users, gram, d, parameters, threads: 2);
+        for (var k = 0; k < exact.Length; k++)
+        {
+            Assert.True(Math.Abs(exact[k] - converged[k]) < 1e-3 * (1 + Math.Abs(exact[k])), $"entry {k}: {exact[k]} vs {converged[k]}");
+        }
+    }
+
+    [Fact]
     public void CgAndCholeskyTrainModelsOfSimilarQuality()
     {
         var data = PlantedData.Clustered();

@@ -48,16 +48,14 @@ public sealed class CatalogSnapshot(
 /// </summary>
 public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time)
 {
-    private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly Dictionary<int, CatalogShardSnapshot> _shards = [];
     private readonly ConcurrentDictionary<string, ItemRecord> _recentWrites = new(StringComparer.Ordinal);
-    private CatalogSnapshot _current = CatalogSnapshot.Empty;
-    private long _generation;
+    private readonly SingleFlight<CatalogSnapshot> _current = new(CatalogSnapshot.Empty);
 
     /// <summary>The latest copy, refreshed first if stale.</summary>
     public async ValueTask<CatalogSnapshot> GetAsync(CancellationToken cancellationToken = default)
     {
-        var current = Volatile.Read(ref _current);
+        var current = _current.Value;
         if (time.GetUtcNow() - current.LoadedAt < options.Value.RefreshInterval)
         {
             return current;
@@ -66,26 +64,15 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
         return await RefreshAsync(cancellationToken);
     }
 
-    /// <summary>Reloads every changed shard now.</summary>
-    public async Task<CatalogSnapshot> RefreshAsync(CancellationToken cancellationToken = default)
-    {
-        var generation = Volatile.Read(ref _generation);
-        await _refreshLock.WaitAsync(cancellationToken);
-        try
+    /// <summary>Reloads every changed shard now (only changed shards are transferred).</summary>
+    public Task<CatalogSnapshot> RefreshAsync(CancellationToken cancellationToken = default) =>
+        _current.RefreshAsync(async previous =>
         {
-            if (_generation != generation)
-            {
-                return _current; // Another caller refreshed while this one waited.
-            }
-
             var startedAt = time.GetUtcNow();
-
-            var shardCount = options.Value.Shards;
-            var calls = Enumerable.Range(0, shardCount).Select(shard =>
+            var calls = Enumerable.Range(0, options.Value.Shards).Select(shard =>
                 grains.GetGrain<ICatalogShardGrain>(shard).GetSnapshot(_shards.GetValueOrDefault(shard)?.Version ?? 0)).ToArray();
-            var results = await Task.WhenAll(calls);
             var changed = false;
-            foreach (var snapshot in results)
+            foreach (var snapshot in await Task.WhenAll(calls))
             {
                 if (snapshot is not null)
                 {
@@ -96,7 +83,8 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
 
             var items = changed
                 ? _shards.Values.SelectMany(s => s.Items).ToFrozenDictionary(i => i.ItemId, StringComparer.Ordinal)
-                : _current.Items;
+                : previous.Items;
+
             // Local writes older than this refresh are now in the shards' copies.
             foreach (var (id, written) in _recentWrites)
             {
@@ -106,15 +94,8 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
                 }
             }
 
-            Volatile.Write(ref _current, new CatalogSnapshot(items, startedAt, _recentWrites));
-            Interlocked.Increment(ref _generation);
-            return _current;
-        }
-        finally
-        {
-            _refreshLock.Release();
-        }
-    }
+            return new CatalogSnapshot(items, startedAt, _recentWrites);
+        }, cancellationToken);
 
     /// <summary>Puts items written through this silo into the local copy at once (other silos see them on refresh).</summary>
     public void Apply(ImmutableArray<ItemRecord> items)
@@ -122,12 +103,6 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
         foreach (var item in items)
         {
             _recentWrites[item.ItemId] = item;
-        }
-
-        var current = Volatile.Read(ref _current);
-        if (current.LoadedAt == DateTimeOffset.MinValue)
-        {
-            Volatile.Write(ref _current, new CatalogSnapshot(current.Items, current.LoadedAt, _recentWrites));
         }
     }
 }

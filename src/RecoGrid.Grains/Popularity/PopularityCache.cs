@@ -8,43 +8,25 @@ namespace RecoGrid.Grains.Popularity;
 /// <summary>A silo-local copy of the merged popularity ranking, refreshed when older than <see cref="PopularityOptions.RefreshInterval"/>.</summary>
 public sealed class PopularityCache(IGrainFactory grains, IOptions<PopularityOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time)
 {
-    private readonly SemaphoreSlim _refreshLock = new(1, 1);
-    private PopularitySnapshot _current = PopularitySnapshot.Empty;
-    private DateTimeOffset _fetchedAt = DateTimeOffset.MinValue;
-    private long _generation;
+    private readonly SingleFlight<Fetched> _current = new(new Fetched(PopularitySnapshot.Empty, DateTimeOffset.MinValue));
 
     /// <summary>The latest ranking, fetched first if stale.</summary>
     public async ValueTask<PopularitySnapshot> GetAsync(CancellationToken cancellationToken = default)
     {
-        if (time.GetUtcNow() - _fetchedAt < options.Value.RefreshInterval)
+        var current = _current.Value;
+        if (time.GetUtcNow() - current.FetchedAt < options.Value.RefreshInterval)
         {
-            return Volatile.Read(ref _current);
+            return current.Snapshot;
         }
 
-        var generation = Volatile.Read(ref _generation);
-        await _refreshLock.WaitAsync(cancellationToken);
-        try
+        var refreshed = await _current.RefreshAsync(async previous =>
         {
-            if (_generation != generation)
-            {
-                return _current; // Another caller refreshed while this one waited.
-            }
-
             var startedAt = time.GetUtcNow();
-
-            var fresh = await grains.GetGrain<IPopularityGrain>(0).GetSnapshot(_current.Version);
-            if (fresh is not null)
-            {
-                Volatile.Write(ref _current, fresh);
-            }
-
-            _fetchedAt = startedAt;
-            Interlocked.Increment(ref _generation);
-            return _current;
-        }
-        finally
-        {
-            _refreshLock.Release();
-        }
+            var fresh = await grains.GetGrain<IPopularityGrain>(0).GetSnapshot(previous.Snapshot.Version);
+            return new Fetched(fresh ?? previous.Snapshot, startedAt);
+        }, cancellationToken);
+        return refreshed.Snapshot;
     }
+
+    private sealed record Fetched(PopularitySnapshot Snapshot, DateTimeOffset FetchedAt);
 }

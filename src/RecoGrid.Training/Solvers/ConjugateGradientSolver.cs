@@ -12,7 +12,10 @@ namespace RecoGrid.Training.Solvers;
 public static unsafe class ConjugateGradientSolver
 {
     // Rows of the fixed side are gathered in index order; fetching a few ahead hides memory latency on sparse rows.
-    private const int PrefetchDistance = 6;
+    internal const int PrefetchDistance = 6;
+
+    // Rows at least this long are solved in groups that share one stream of the fixed side (see RowGroups).
+    private const int MinGroupedLength = 256;
 
     /// <summary>Improves every row of <paramref name="target"/> in place with <paramref name="steps"/> CG steps.</summary>
     /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
@@ -33,11 +36,12 @@ public static unsafe class ConjugateGradientSolver
         SolverArguments.Check(interactions, target, fixedFactors, fixedGram, factors);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var d = factors;
+        var plan = RowGroups.Create(interactions, d, MinGroupedLength);
         RowChunks.Run(
-            RowChunks.ByWork(interactions, d),
+            plan.ChunkBounds,
             threads,
             ct,
-            () => new float[3 * d],
+            () => new float[RowGroups.GroupSize * 3 * d],
             (start, end, scratch) =>
             {
                 fixed (float* y = fixedFactors)
@@ -45,8 +49,16 @@ public static unsafe class ConjugateGradientSolver
                 fixed (float* x = target)
                 fixed (float* s = scratch)
                 {
-                    for (var row = start; row < end; row++)
+                    for (var unit = start; unit < end; unit++)
                     {
+                        var rows = plan.Order.AsSpan(plan.UnitStarts[unit], plan.UnitStarts[unit + 1] - plan.UnitStarts[unit]);
+                        if (rows.Length > 1)
+                        {
+                            GroupedConjugateGradient.SolveGroup(y, d, g, interactions, rows, parameters, steps, s, x);
+                            continue;
+                        }
+
+                        var row = rows[0];
                         SolveRow(
                             y,
                             d,
@@ -149,7 +161,7 @@ public static unsafe class ConjugateGradientSolver
 
     /// <summary>acc += (offset − slope·(y·v))·y with y read once while it is in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotThenAxpy(float* yk, float* v, float* acc, int d, float slope, float offset)
+    internal static void DotThenAxpy(float* yk, float* v, float* acc, int d, float slope, float offset)
     {
         var coefficient = offset - (slope * Kernels.Dot(yk, v, d));
         Kernels.Axpy(coefficient, yk, acc, d);
