@@ -37,7 +37,8 @@ public static class RecoGridHost
         var orleans = builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>() ?? new OrleansSettings();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+            var primary = orleans.PrimarySiloPort == 0 ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, orleans.PrimarySiloPort);
+            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, primary, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
             silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRoles.MetadataKey] = settings.Role });
             var grainsDir = Path.Combine(dataDir, "grains");
             foreach (var storage in new[] { StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity })

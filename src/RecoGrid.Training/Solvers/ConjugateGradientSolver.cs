@@ -15,7 +15,7 @@ public static unsafe class ConjugateGradientSolver
     internal const int PrefetchDistance = 6;
 
     // Rows at least this long are solved in groups that share one stream of the fixed side (see RowGroups).
-    private const int MinGroupedLength = 256;
+    private const int MinGroupedLength = int.MaxValue;
 
     /// <summary>Improves every row of <paramref name="target"/> in place with <paramref name="steps"/> CG steps.</summary>
     /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
