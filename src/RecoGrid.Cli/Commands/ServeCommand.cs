@@ -78,6 +78,12 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"recogrid serve: {exception.Message}");
                 return 3;
             }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // The host has logged the details; say in one line why the node did not start.
+                await Console.Error.WriteLineAsync($"recogrid serve: could not start: {exception.Message}");
+                return 1;
+            }
         });
         return command;
     }

@@ -24,7 +24,9 @@ public static class ModelServingExtensions
 
         if (NodeRoles.ServesScoring(role))
         {
-            services.AddOptions<ScoringOptions>().BindConfiguration(ScoringOptions.SectionName);
+            services.AddOptions<ScoringOptions>().BindConfiguration(ScoringOptions.SectionName)
+                .ValidateOnStart();
+            services.AddSingleton<IValidateOptions<ScoringOptions>, ScoringSettingsValidator>();
             services.AddSingleton(sp =>
             {
                 var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("RecoGrid.Scoring");
@@ -38,5 +40,15 @@ public static class ModelServingExtensions
         // After the scoring check, so a misconfigured execution provider stops start-up before models load.
         services.AddHostedService(sp => sp.GetRequiredService<ModelWatcher>());
         return services;
+    }
+}
+
+/// <summary>Reports every invalid Scoring setting by name at start-up.</summary>
+internal sealed class ScoringSettingsValidator : IValidateOptions<ScoringOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ScoringOptions options)
+    {
+        var errors = ScoringOptionsValidator.Validate(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
