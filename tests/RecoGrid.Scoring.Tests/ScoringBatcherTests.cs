@@ -145,6 +145,29 @@ public sealed class ScoringBatcherTests
         Assert.Equal(4, runner.BatchSizes.Sum());
     }
 
+    [Fact]
+    public async Task ClosedLoopCallersFormTheirNextBatchWithoutWaitingForTheTimeCap()
+    {
+        var clock = new ManualTimeProvider();
+        var runner = new GatedRunner();
+        runner.Release();
+        await using var batcher = new ScoringBatcher("v1", runner, TestModels.Options(o =>
+        {
+            o.MaxBatchSize = 256;
+            o.MaxBatchDelay = TimeSpan.FromSeconds(1);
+        }), clock);
+        var firstRound = Enumerable.Range(0, 4).Select(id => batcher.SubmitAsync(Request(id))).ToArray();
+        await WaitUntil(() => clock.ActiveTimers == 1);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(firstRound);
+
+        // The clock stands still from here: the same four callers coming back must be enough to send the batch.
+        var secondRound = await Task.WhenAll(Enumerable.Range(10, 4).Select(id => batcher.SubmitAsync(Request(id))).ToArray());
+
+        Assert.Equal([10, 11, 12, 13], secondRound.Select(result => result.Indices[0]));
+        Assert.Equal([4, 4], runner.BatchSizes);
+    }
+
     /// <summary>Yields until the batcher's loop has reached a state; no sleeps, no timing.</summary>
     private static async Task WaitUntil(Func<bool> condition)
     {

@@ -40,9 +40,9 @@ public sealed class IalsTests
     }
 
     [Fact]
-    public void CgOnLongRowsSolvedInGroupsMatchesTheSingleRowSolveExactly()
+    public void CgSolvesEachLongRowIndependentlyOfTheOthers()
     {
-        // Item rows of ~270 users each are long enough to be solved four at a time over merged user lists.
+        // Item rows of ~270 users each: solving them together or one at a time must give identical bits.
         const int d = 24;
         var itemUsers = PlantedData.Random(users: 12, items: 300, density: 0.9, seed: 13);
         var users = PlantedData.RandomNormal(300 * d, seed: 14, scale: 0.2f);
@@ -50,8 +50,8 @@ public sealed class IalsTests
         var parameters = new IalsSolveParameters(Alpha: 2f, Lambda: 0.3f, RegularizationExponent: 0.2f);
         var start = PlantedData.RandomNormal(12 * d, seed: 15, scale: 0.1f);
 
-        var grouped = (float[])start.Clone();
-        ConjugateGradientSolver.UpdateRows(itemUsers, grouped, users, gram, d, parameters, steps: 3, threads: 2);
+        var together = (float[])start.Clone();
+        ConjugateGradientSolver.UpdateRows(itemUsers, together, users, gram, d, parameters, steps: 3, threads: 2);
 
         for (var item = 0; item < itemUsers.Rows; item++)
         {
@@ -63,10 +63,10 @@ public sealed class IalsTests
                 itemUsers.RowValues(item).ToArray());
             var alone = start.AsSpan(item * d, d).ToArray();
             ConjugateGradientSolver.UpdateRows(single, alone, users, gram, d, parameters, steps: 3, threads: 1);
-            Assert.Equal(alone, grouped.AsSpan(item * d, d).ToArray());
+            Assert.Equal(alone, together.AsSpan(item * d, d).ToArray());
         }
 
-        // And the grouped path solves the right system: with enough steps it reaches the exact solution.
+        // And on long rows, enough CG steps reach the exact solution.
         var converged = (float[])start.Clone();
         ConjugateGradientSolver.UpdateRows(itemUsers, converged, users, gram, d, parameters, steps: 3 * d, threads: 2);
         var exact = new float[12 * d];

@@ -35,7 +35,9 @@ internal sealed class SaturationComparison(ScoringBenchmark benchmark, ScoringMo
             {
                 if (i > 0)
                 {
+                    // Let the resumed callers settle into full batches before the next window opens.
                     gate.Open();
+                    await ScoringBenchmark.NextBatchCompletionAsync(engine, cancellationToken);
                     await ScoringBenchmark.NextBatchCompletionAsync(engine, cancellationToken);
                 }
 

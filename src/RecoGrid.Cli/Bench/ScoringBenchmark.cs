@@ -71,25 +71,28 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         var recorder = new LatencyRecorder();
         using var stop = new CancellationTokenSource();
         var loops = Enumerable.Range(0, callers).Select(caller => Task.Run(() => CallerLoopAsync(engine, workload, caller, recorder, null, stop.Token), CancellationToken.None)).ToArray();
+        long startTime, endTime;
+        Scoring.Batching.ScoringBatchStatistics start, end;
         try
         {
             await WarmUpAsync(engine, cancellationToken);
-
-            var (startTime, start) = await NextBatchCompletionAsync(engine, cancellationToken);
+            (startTime, start) = await NextBatchCompletionAsync(engine, cancellationToken);
             recorder.Start();
             await Task.Delay(Duration, cancellationToken);
-            var (endTime, end) = await NextBatchCompletionAsync(engine, cancellationToken);
+            (endTime, end) = await NextBatchCompletionAsync(engine, cancellationToken);
             recorder.Stop();
-            var seconds = Stopwatch.GetElapsedTime(startTime, endTime).TotalSeconds;
-            var requests = end.Requests - start.Requests;
-            var recorded = recorder.Result(callers, (double)requests / Math.Max(1, end.Batches - start.Batches));
-            return recorded with { Requests = requests, Seconds = Math.Round(seconds, 3), RequestsPerSecond = Math.Round(requests / seconds, 1) };
         }
         finally
         {
             await stop.CancelAsync();
             await Task.WhenAll(loops);
         }
+
+        // Throughput from the batcher's counters between two batch completions; latencies from the recorder.
+        var seconds = Stopwatch.GetElapsedTime(startTime, endTime).TotalSeconds;
+        var requests = end.Requests - start.Requests;
+        var recorded = recorder.Result(callers, (double)requests / Math.Max(1, end.Batches - start.Batches));
+        return recorded with { Requests = requests, Seconds = Math.Round(seconds, 3), RequestsPerSecond = Math.Round(requests / seconds, 1) };
     }
 
     internal static async Task WarmUpAsync(ScoringEngine engine, CancellationToken cancellationToken)

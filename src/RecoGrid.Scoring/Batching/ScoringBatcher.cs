@@ -24,6 +24,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
     private bool _running;
     private bool _disposed;
     private double _averageBatchMilliseconds = 5;
+    private int _lastBatchSize;
     private long _batches;
     private long _requests;
 
@@ -37,6 +38,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
         _queueCapacity = options.QueueCapacity;
         _maxBatchDelay = options.MaxBatchDelay;
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _lastBatchSize = _maxBatchSize;
     }
 
     /// <summary>Batches run so far.</summary>
@@ -89,7 +91,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
             }
 
             _queue.Enqueue(pending);
-            if (_queue.Count >= _maxBatchSize)
+            if (_queue.Count >= LingerTarget)
             {
                 _batchFull?.TrySetResult();
             }
@@ -156,9 +158,16 @@ public sealed class ScoringBatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Lingers while the queue is short of a full batch and its oldest request has waited less than
+    /// A linger ends once this many requests are queued: as many as the last batch carried (closed-loop callers come
+    /// back together, so waiting for them costs no timer tick), never more than a full batch.
+    /// </summary>
+    private int LingerTarget => Math.Clamp(_lastBatchSize, 1, _maxBatchSize);
+
+    /// <summary>
+    /// Lingers while the queue is short of <see cref="LingerTarget"/> and its oldest request has waited less than
     /// <see cref="ScoringOptions.MaxBatchDelay"/>. Under load the requests that queued behind the running batch are
-    /// already older than the cap and go at once (BatchWorker behaviour); a lone request waits at most the cap.
+    /// already older than the cap and go at once (BatchWorker behaviour); a request never waits longer than the cap
+    /// for company. The drain itself always takes everything queued, up to a full batch.
     /// </summary>
     private async Task WaitForCompanyAsync()
     {
@@ -171,7 +180,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
         TimeSpan remaining;
         lock (_gate)
         {
-            if (_queue.Count == 0 || _queue.Count >= _maxBatchSize)
+            if (_queue.Count == 0 || _queue.Count >= LingerTarget)
             {
                 return;
             }
@@ -234,6 +243,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
         lock (_gate)
         {
             _averageBatchMilliseconds = (0.8 * _averageBatchMilliseconds) + (0.2 * elapsed);
+            _lastBatchSize = batch.Count;
         }
     }
 

@@ -12,10 +12,7 @@ namespace RecoGrid.Training.Solvers;
 public static unsafe class ConjugateGradientSolver
 {
     // Rows of the fixed side are gathered in index order; fetching a few ahead hides memory latency on sparse rows.
-    internal const int PrefetchDistance = 6;
-
-    // Rows at least this long are solved in groups that share one stream of the fixed side (see RowGroups).
-    private const int MinGroupedLength = int.MaxValue;
+    private const int PrefetchDistance = 6;
 
     /// <summary>Improves every row of <paramref name="target"/> in place with <paramref name="steps"/> CG steps.</summary>
     /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
@@ -36,12 +33,11 @@ public static unsafe class ConjugateGradientSolver
         SolverArguments.Check(interactions, target, fixedFactors, fixedGram, factors);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         var d = factors;
-        var plan = RowGroups.Create(interactions, d, MinGroupedLength);
         RowChunks.Run(
-            plan.ChunkBounds,
+            RowChunks.ByWork(interactions, d),
             threads,
             ct,
-            () => new float[RowGroups.GroupSize * 3 * d],
+            () => new float[3 * d],
             (start, end, scratch) =>
             {
                 fixed (float* y = fixedFactors)
@@ -49,16 +45,8 @@ public static unsafe class ConjugateGradientSolver
                 fixed (float* x = target)
                 fixed (float* s = scratch)
                 {
-                    for (var unit = start; unit < end; unit++)
+                    for (var row = start; row < end; row++)
                     {
-                        var rows = plan.Order.AsSpan(plan.UnitStarts[unit], plan.UnitStarts[unit + 1] - plan.UnitStarts[unit]);
-                        if (rows.Length > 1)
-                        {
-                            GroupedConjugateGradient.SolveGroup(y, d, g, interactions, rows, parameters, steps, s, x);
-                            continue;
-                        }
-
-                        var row = rows[0];
                         SolveRow(
                             y,
                             d,
@@ -161,7 +149,7 @@ public static unsafe class ConjugateGradientSolver
 
     /// <summary>acc += (offset − slope·(y·v))·y with y read once while it is in L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void DotThenAxpy(float* yk, float* v, float* acc, int d, float slope, float offset)
+    private static void DotThenAxpy(float* yk, float* v, float* acc, int d, float slope, float offset)
     {
         var coefficient = offset - (slope * Kernels.Dot(yk, v, d));
         Kernels.Axpy(coefficient, yk, acc, d);
