@@ -93,7 +93,7 @@ internal static class BenchTrainCommand
                 await TrainCommand.FitAsync(console, dataset.UserItems, options, reports, ct);
                 var seconds = reports.Select(r => r.Seconds).ToList();
                 var median = RunMeasurements.Median(seconds);
-                var flops = IalsFlops.PerIteration(options, synthetic.Users, synthetic.Items, dataset.UserItems.NonZeros);
+                var flops = IalsCost.FlopsPerIteration(dataset.UserItems, options);
                 var gflops = flops / median / 1e9;
                 var memory = RunMeasurements.Memory();
                 var peak = (long)memory["peak_memory_bytes"]!;
