@@ -20,8 +20,11 @@ public sealed class RestartTests : IDisposable
     public async Task EveryAcknowledgedEventSurvivesAKillDashNineAndRestart()
     {
         var users = Enumerable.Range(0, 20).Select(i => $"user-{i}").ToArray();
-        var acknowledged = new Dictionary<string, int>();
-        await using (var server = await ServerProcess.StartAsync(_dataDir))
+        // Popularity counts are derived data persisted every Popularity:PersistInterval; zero makes them as durable
+        // as the events themselves, which this test checks too.
+        var settings = HostFixture.TestSettings();
+        settings["Popularity:PersistInterval"] = "00:00:00";
+        await using (var server = await ServerProcess.StartAsync(_dataDir, settings))
         {
             // Concurrent batches, so several events per user arrive together.
             var posts = Enumerable.Range(0, 10).Select(async round =>
@@ -37,7 +40,7 @@ public sealed class RestartTests : IDisposable
             await server.KillHardAsync();
         }
 
-        await using (var restarted = await ServerProcess.StartAsync(_dataDir))
+        await using (var restarted = await ServerProcess.StartAsync(_dataDir, settings))
         {
             foreach (var user in users)
             {

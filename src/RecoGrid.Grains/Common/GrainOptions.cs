@@ -40,6 +40,12 @@ public sealed class PopularityOptions
     /// <summary>How stale a silo's local copy of the ranking may get before it is refreshed.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often a shard persists its counts; zero persists them before each event is acknowledged. Counts are derived
+    /// data: a crash loses at most this much of their increments, never an acknowledged event.
+    /// </summary>
+    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Length of the global ranking kept after a merge.</summary>
     public int TopGlobal { get; set; } = 2000;
 
@@ -79,6 +85,11 @@ public sealed class GrainOptionsValidator :
         if (options.HalfLife <= TimeSpan.Zero)
         {
             errors.Add("Popularity:HalfLife must be positive.");
+        }
+
+        if (options.PersistInterval < TimeSpan.Zero)
+        {
+            errors.Add("Popularity:PersistInterval must not be negative.");
         }
 
         if (options.MergeInterval < TimeSpan.Zero || options.RefreshInterval < TimeSpan.Zero)

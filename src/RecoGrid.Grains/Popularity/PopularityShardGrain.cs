@@ -23,14 +23,35 @@ public sealed class PopularityShardGrain(
     IOptions<PopularityOptions> options) : Grain, IPopularityShardGrain
 {
     private CoalescingWriter? _writer;
+    private bool _dirty;
 
     private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync());
 
-    /// <summary>Counts are persisted before the call returns, so an acknowledged event's popularity survives a crash.</summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var period = options.Value.PersistInterval;
+        if (period > TimeSpan.Zero)
+        {
+            this.RegisterGrainTimer(PersistIfDirty, new GrainTimerCreationOptions { DueTime = period, Period = period, Interleave = true, KeepAlive = false });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => PersistIfDirty();
+
+    /// <summary>
+    /// With <see cref="PopularityOptions.PersistInterval"/> zero, counts are persisted before the call returns;
+    /// otherwise every interval (a shard's state is all its items' counts, so writing it per event is costly).
+    /// </summary>
     public async Task Record(ImmutableArray<PopularityHit> hits)
     {
         Apply(hits, sign: 1);
-        await Persist();
+        _dirty = true;
+        if (options.Value.PersistInterval == TimeSpan.Zero)
+        {
+            await Persist();
+        }
     }
 
     /// <summary>Erasure is persisted before it is acknowledged.</summary>
@@ -43,9 +64,12 @@ public sealed class PopularityShardGrain(
     public Task<ImmutableArray<DecayedCount>> GetCounts() =>
         Task.FromResult(state.State.Counts.Values.ToImmutableArray());
 
+    private Task PersistIfDirty() => _dirty ? Persist() : Task.CompletedTask;
+
     // Concurrent callers share one write (see CoalescingWriter); a failed write reloads the shard from storage.
     private async Task Persist()
     {
+        _dirty = false;
         try
         {
             await Writer.WriteAsync();
