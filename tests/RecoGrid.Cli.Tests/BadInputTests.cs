@@ -153,4 +153,49 @@ public sealed class BadInputTests(HostFixture host)
         using var response = await Http.PutAsync($"/v1/items/{NewId("item")}", Json(""));
         await Problem(response, HttpStatusCode.BadRequest, null);
     }
+
+    [Fact]
+    public async Task AnOverlongItemIdIsRejectedOnEveryItemEndpoint()
+    {
+        var longId = new string('i', 300);
+        await Problem(await Http.GetAsync($"/v1/items/{longId}"), HttpStatusCode.BadRequest, "itemId");
+        await Problem(await Http.PutAsync($"/v1/items/{longId}", Json("{}")), HttpStatusCode.BadRequest, "itemId");
+    }
+
+    [Fact]
+    public async Task RegisteringAModelFromAMissingFolderIsRejectedAndRegistersNothing()
+    {
+        using var response = await Http.PostAsync("/v1/admin/models", Json("""{"path":"/nonexistent/recogrid/model"}"""));
+        await Problem(response, HttpStatusCode.BadRequest, "path");
+        using var empty = await Http.PostAsync("/v1/admin/models", Json("{}"));
+        await Problem(empty, HttpStatusCode.BadRequest, "path");
+
+        var models = await Http.GetFromJsonAsync<JsonElement>("/v1/admin/models");
+        Assert.Empty(models.GetProperty("versions").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task RegisteringACorruptArtifactIsRejectedWithTheFileNamed()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "recogrid-corrupt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), "{ not json");
+        try
+        {
+            using var response = await Http.PostAsync("/v1/admin/models", Json($$"""{"path":{{JsonSerializer.Serialize(folder)}}}"""));
+            var problem = await Problem(response, HttpStatusCode.BadRequest, "path");
+            Assert.Contains("manifest.json", problem.GetRawText(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task PromotingAnUnknownVersionOrRollingBackWithNoHistoryIsRefused()
+    {
+        await Problem(await Http.PostAsync("/v1/admin/models/v999:promote", null), HttpStatusCode.NotFound, null);
+        await Problem(await Http.PostAsync("/v1/admin/models:rollback", null), HttpStatusCode.Conflict, null);
+    }
 }
