@@ -25,14 +25,7 @@ public sealed class ModelServingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var dataDir = Path.Combine(_root, "data");
-        _data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 300, Items = 120, Interactions = 6_000, Seed = 5, Clusters = 6 }).ToInteractionData();
-        var registry = new FileModelRegistry(Path.Combine(dataDir, "models"));
-        foreach (var seed in new[] { 1, 2 })
-        {
-            var artifactDir = Path.Combine(_root, $"artifact-{seed}");
-            WriteArtifact(artifactDir, seed);
-            await ModelVersionFiles.AddAsync(registry, artifactDir, CancellationToken.None);
-        }
+        _data = await TestModels.RegisterTwoVersionsAsync(_root, dataDir);
 
         var port = TestPorts.Next();
         var settings = HostFixture.TestSettings();
@@ -52,20 +45,6 @@ public sealed class ModelServingTests : IAsyncLifetime
         }
 
         Directory.Delete(_root, recursive: true);
-    }
-
-    private void WriteArtifact(string directory, int seed)
-    {
-        var model = IalsModel.Fit(_data.UserItems, new IalsOptions { Factors = 8, Iterations = 4, Threads = 1, Seed = seed, ComputeLoss = false });
-        ModelArtifact.Write(directory, new ModelArtifactContent
-        {
-            Factors = model.Factors,
-            ItemIds = _data.ItemIds,
-            ItemFactors = model.ItemFactors,
-            UserIds = _data.UserIds,
-            UserFactors = model.UserFactors,
-            Training = new JsonObject { ["alpha"] = 1.0, ["lambda"] = 0.1, ["reg_exponent"] = 0.0 },
-        });
     }
 
     private async Task<JsonElement> Recommend(string user, string query = "count=10")
@@ -182,6 +161,82 @@ public sealed class ModelServingTests : IAsyncLifetime
         Assert.Contains("v1", versions);
         Assert.Contains("v2", versions);
         Assert.Equal("v2", (await Recommend(_data.UserIds[7])).GetProperty("modelVersion").GetString());
+    }
+}
+
+/// <summary>Small trained models for serving tests.</summary>
+internal static class TestModels
+{
+    /// <summary>Trains two models (seeds 1 and 2) on one synthetic data set and registers them as v1 and v2 under <paramref name="dataDir"/>.</summary>
+    public static async Task<InteractionData> RegisterTwoVersionsAsync(string root, string dataDir)
+    {
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 300, Items = 120, Interactions = 6_000, Seed = 5, Clusters = 6 }).ToInteractionData();
+        var registry = new FileModelRegistry(Path.Combine(dataDir, "models"));
+        foreach (var seed in new[] { 1, 2 })
+        {
+            var artifactDir = Path.Combine(root, $"artifact-{seed}");
+            var model = IalsModel.Fit(data.UserItems, new IalsOptions { Factors = 8, Iterations = 4, Threads = 1, Seed = seed, ComputeLoss = false });
+            ModelArtifact.Write(artifactDir, new ModelArtifactContent
+            {
+                Factors = model.Factors,
+                ItemIds = data.ItemIds,
+                ItemFactors = model.ItemFactors,
+                UserIds = data.UserIds,
+                UserFactors = model.UserFactors,
+                Training = new JsonObject { ["alpha"] = 1.0, ["lambda"] = 0.1, ["reg_exponent"] = 0.0 },
+            });
+            await ModelVersionFiles.AddAsync(registry, artifactDir, CancellationToken.None);
+        }
+
+        return data;
+    }
+}
+
+public sealed class ScoringBackpressureTests
+{
+    [Fact]
+    public async Task ASaturatedScoringQueueAnswers503WithRetryAfterAndNeverFailsOtherwise()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "recogrid-backpressure-" + Guid.NewGuid().ToString("N"));
+        var dataDir = Path.Combine(root, "data");
+        var data = await TestModels.RegisterTwoVersionsAsync(root, dataDir);
+        var settings = HostFixture.TestSettings();
+        settings["Scoring:QueueCapacity"] = "1";
+        settings["Scoring:MaxBatchSize"] = "1";
+        var port = TestPorts.Next();
+        await using var app = RecoGridHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        (await http.PostAsync("/v1/admin/models/v1:promote", null)).EnsureSuccessStatusCode();
+
+        var refused = 0;
+        var served = 0;
+        for (var burst = 0; burst < 20 && refused == 0; burst++)
+        {
+            var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+                http.GetAsync($"/v1/users/{data.UserIds[(burst * 64 + i) % data.UserIds.Length]}/recommendations?count=10")));
+            foreach (var response in responses)
+            {
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    refused++;
+                    Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                    Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "503 without a Retry-After");
+                }
+                else
+                {
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                    served++;
+                }
+
+                response.Dispose();
+            }
+        }
+
+        Assert.True(refused > 0, "a queue of one never refused a request in 20 bursts of 64");
+        Assert.True(served > 0);
+        await app.StopAsync();
+        Directory.Delete(root, recursive: true);
     }
 }
 
