@@ -28,6 +28,11 @@ internal static class TuneCommand
             Description = "Comma-separated latent dimensions to try.",
             DefaultValueFactory = _ => string.Join(',', defaults.Factors),
         };
+        var searchExponents = new Option<string>("--search-reg-exponents")
+        {
+            Description = "Comma-separated values of ν (frequency-scaled regularization, λ·(nnz + 1)^ν) to try; 0 is plain λ.",
+            DefaultValueFactory = _ => string.Join(',', defaults.RegularizationExponents.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        };
         var validationSeeds = new Option<int>("--validation-seeds") { Description = "Validation splits averaged per trial.", DefaultValueFactory = _ => defaults.ValidationSeeds };
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the test and validation splits and of the random search.", DefaultValueFactory = _ => 0 };
         var heldOut = new Option<double>("--held-out-users")
@@ -41,7 +46,7 @@ internal static class TuneCommand
         var command = new Command("tune", "Search iALS hyper-parameters on validation users and write the best configuration.");
         data.AddTo(command);
         ials.AddTo(command);
-        foreach (var option in new Option[] { trials, metric, strategy, searchFactors, validationSeeds, splitSeed, heldOut, output })
+        foreach (var option in new Option[] { trials, metric, strategy, searchFactors, searchExponents, validationSeeds, splitSeed, heldOut, output })
         {
             command.Options.Add(option);
         }
@@ -58,6 +63,8 @@ internal static class TuneCommand
                 Strategy = parseResult.GetValue(strategy) == "grid" ? SearchStrategy.Grid : SearchStrategy.Random,
                 Factors = BenchTrainCommand.ParseList(parseResult.GetValue(searchFactors)!),
                 Iterations = [baseOptions.Iterations],
+                RegularizationExponents = [.. parseResult.GetValue(searchExponents)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture))],
                 ValidationSeeds = parseResult.GetValue(validationSeeds),
                 Seed = parseResult.GetValue(splitSeed),
                 Ks = k == 20 ? [20] : [20, k],
