@@ -4,8 +4,6 @@ namespace RecoGrid.Training.Tests;
 
 public sealed class DataFilterTests : IDisposable
 {
-    private const string MovieLensSmall = "/work/shared/datasets/ml-latest-small/ratings.csv";
-
     private readonly DataTempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -84,18 +82,12 @@ public sealed class DataFilterTests : IDisposable
         Assert.Equal([1f, 1f], data.UserItems.Values);
     }
 
-    [Fact]
+    [MovieLensFact]
     public void MovieLensSmallMatchesThePublishedFilteredCounts()
     {
-        // The shared data set is not part of the repository; without it there is nothing to check.
-        if (!File.Exists(MovieLensSmall))
-        {
-            return;
-        }
-
         var options = new InteractionLoadOptions { MinValue = 3.5f, MinUserInteractions = 5 };
 
-        var data = InteractionLoader.Load(MovieLensSmall, options);
+        var data = InteractionLoader.Load(MovieLensSmall.Path!, options);
 
         Assert.Equal(604, data.Users);
         Assert.Equal(7_363, data.Items);
