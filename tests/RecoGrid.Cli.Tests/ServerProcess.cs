@@ -30,7 +30,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `recogrid serve` on <paramref name="dataDir"/> and waits until /readyz answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<ServerProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string?>? settings = null, string role = "all")
     {
         var httpPort = TestPorts.Next();
         var start = new ProcessStartInfo("dotnet")
@@ -39,7 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "recogrid.dll"), "serve", "--urls", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "recogrid.dll"), "serve", "--urls", $"http://127.0.0.1:{httpPort}", "--data-dir", dataDir, "--role", role })
         {
             start.ArgumentList.Add(argument);
         }
