@@ -119,16 +119,28 @@ public sealed class ModelServingTests : IAsyncLifetime
         Assert.Equal(30, Items(category).Length);
     }
 
+    private sealed record VersionWaiter(string Version, TaskCompletionSource Seen);
+
     [Fact]
     public async Task SwappingModelsUnderConcurrentLoadFailsNoRequest()
     {
         await Promote("v1");
         using var stop = new CancellationTokenSource();
-        var versions = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var served = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        VersionWaiter? waiter = null;
+
+        // Each step waits until the load has been served by the version it expects, so every swap happens under load.
+        async Task UntilServed(string version)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref waiter, new VersionWaiter(version, seen));
+            await seen.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
         var load = Enumerable.Range(0, 8).Select(async worker =>
         {
-            for (var i = 0; !stop.IsCancellationRequested && i < 2_000; i++)
+            for (var i = 0; !stop.IsCancellationRequested && i < 20_000; i++)
             {
                 var user = _data.UserIds[(worker * 37 + i) % _data.UserIds.Length];
                 using var response = await _http.GetAsync($"/v1/users/{user}/recommendations?count=10");
@@ -144,22 +156,28 @@ public sealed class ModelServingTests : IAsyncLifetime
                     failures.Add(body.ToString());
                 }
 
-                versions.Add(body.GetProperty("modelVersion").GetString()!);
+                var version = body.GetProperty("modelVersion").GetString()!;
+                served.AddOrUpdate(version, 1, (_, n) => n + 1);
+                if (Volatile.Read(ref waiter) is { } w && w.Version == version)
+                {
+                    w.Seen.TrySetResult();
+                }
             }
         }).ToList();
 
-        foreach (var step in new[] { "v2", "rollback", "v2" })
+        await UntilServed("v1");
+        foreach (var (step, expected) in new[] { ("v2", "v2"), ("rollback", "v1"), ("v2", "v2") })
         {
             using var response = step == "rollback" ? await _http.PostAsync("/v1/admin/models:rollback", null) : await _http.PostAsync($"/v1/admin/models/{step}:promote", null);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await UntilServed(expected);
         }
 
-        stop.CancelAfter(TimeSpan.FromSeconds(2));
+        await stop.CancelAsync();
         await Task.WhenAll(load);
 
         Assert.Empty(failures);
-        Assert.Contains("v1", versions);
-        Assert.Contains("v2", versions);
+        Assert.True(served["v1"] > 0 && served["v2"] > 0);
         Assert.Equal("v2", (await Recommend(_data.UserIds[7])).GetProperty("modelVersion").GetString());
     }
 }
