@@ -24,8 +24,6 @@ public sealed class ApiTests(HostFixture host)
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private async Task<long> TotalEvents(string user) => (await GetJson($"/v1/users/{Uri.EscapeDataString(user)}")).GetProperty("totalEvents").GetInt64();
-
     private static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string? field = null)
     {
         Assert.Equal(status, response.StatusCode);

@@ -72,31 +72,26 @@ public static class ModelsApi
         }
     }
 
-    private static async Task<IResult> Promote(string version, IModelRegistry registry, ModelWatcher watcher, ActiveModelHolder active, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var state = await registry.PromoteAsync(version, cancellationToken);
-            await watcher.SyncAsync(cancellationToken);
-            return TypedResults.Ok(ToResponse(state, active));
-        }
-        catch (ModelRegistryException exception)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown model version.", detail: exception.Message);
-        }
-    }
+    private static Task<IResult> Promote(string version, IModelRegistry registry, ModelWatcher watcher, ActiveModelHolder active, CancellationToken cancellationToken) =>
+        ChangeAsync(ct => registry.PromoteAsync(version, ct), StatusCodes.Status404NotFound, "Unknown model version.", watcher, active, cancellationToken);
 
-    private static async Task<IResult> Rollback(IModelRegistry registry, ModelWatcher watcher, ActiveModelHolder active, CancellationToken cancellationToken)
+    private static Task<IResult> Rollback(IModelRegistry registry, ModelWatcher watcher, ActiveModelHolder active, CancellationToken cancellationToken) =>
+        ChangeAsync(registry.RollbackAsync, StatusCodes.Status409Conflict, "Nothing to roll back to.", watcher, active, cancellationToken);
+
+    // Changes the registry, then loads the result on this node at once (other nodes follow on their next poll).
+    private static async Task<IResult> ChangeAsync(
+        Func<CancellationToken, Task<ModelRegistryState>> change, int refusedStatus, string refusedTitle,
+        ModelWatcher watcher, ActiveModelHolder active, CancellationToken cancellationToken)
     {
         try
         {
-            var state = await registry.RollbackAsync(cancellationToken);
+            var state = await change(cancellationToken);
             await watcher.SyncAsync(cancellationToken);
             return TypedResults.Ok(ToResponse(state, active));
         }
         catch (ModelRegistryException exception)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back to.", detail: exception.Message);
+            return TypedResults.Problem(statusCode: refusedStatus, title: refusedTitle, detail: exception.Message);
         }
     }
 

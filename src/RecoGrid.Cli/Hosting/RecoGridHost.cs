@@ -2,6 +2,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Abstractions;
 using RecoGrid.Cli.Api;
 using RecoGrid.Grains;
+using RecoGrid.Grains.Scoring;
 using RecoGrid.Storage.FileSystem;
 
 namespace RecoGrid.Cli.Hosting;
@@ -39,7 +40,7 @@ public static class RecoGridHost
         {
             var primary = orleans.PrimarySiloPort == 0 ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, orleans.PrimarySiloPort);
             silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, primary, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
-            silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRoles.MetadataKey] = settings.Role });
+            silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = settings.Role });
             var grainsDir = Path.Combine(dataDir, "grains");
             foreach (var storage in new[] { StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity })
             {

@@ -1,21 +1,17 @@
+using RecoGrid.Grains.Scoring;
+
 namespace RecoGrid.Cli.Hosting;
 
-/// <summary>The roles a RecoGrid node can take.</summary>
+/// <summary>The roles a RecoGrid node can take (the names the scoring placement reads from silo metadata).</summary>
 public static class NodeRoles
 {
-    public const string All = "all";
-    public const string Api = "api";
-    public const string Scoring = "scoring";
-    public const string Training = "training";
+    public const string All = SiloRoles.All;
 
-    public static readonly string[] Known = [All, Api, Scoring, Training];
+    public static readonly string[] Known = [SiloRoles.All, SiloRoles.Api, SiloRoles.Scoring, SiloRoles.Training];
 
-    /// <summary>The silo metadata key that announces a node's role.</summary>
-    public const string MetadataKey = "recogrid.role";
+    public static bool ServesApi(string role) => role is SiloRoles.All or SiloRoles.Api;
 
-    public static bool ServesApi(string role) => role is All or Api;
-
-    public static bool ServesScoring(string role) => role is All or Scoring;
+    public static bool ServesScoring(string role) => SiloRoles.HostsScoring(role);
 }
 
 /// <summary>What `recogrid serve` was asked to do.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using RecoGrid.Scoring.Onnx;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
+using RecoGrid.Training.Models;
 
 namespace RecoGrid.Cli.Models;
 
@@ -40,44 +41,20 @@ public static class ModelVersionFiles
                 artifact.Manifest.Metrics);
         }, cancellationToken);
 
-    /// <summary>Reads the fold-in constants the model was trained with (defaults where the manifest lacks them).</summary>
+    /// <summary>
+    /// Reads the fold-in constants the model was trained with from the manifest's training settings (written by
+    /// <c>IalsCliOptions.ToJson</c>), with iALS's defaults where a key is missing.
+    /// </summary>
     public static (float Alpha, float Lambda, float RegularizationExponent) TrainingConstants(ArtifactManifest manifest)
     {
+        var defaults = new IalsOptions();
         var training = manifest.Training;
         return (
-            Read(training, 1f, "alpha", "Alpha"),
-            Read(training, 0.1f, "lambda", "Lambda"),
-            Read(training, 0f, "regularizationExponent", "RegularizationExponent", "reg_exponent", "regExponent"));
+            Read(training, "alpha", defaults.Alpha),
+            Read(training, "lambda", defaults.Lambda),
+            Read(training, "reg_exponent", defaults.RegularizationExponent));
     }
 
-    private static float Read(JsonObject? node, float fallback, params string[] names)
-    {
-        if (node is null)
-        {
-            return fallback;
-        }
-
-        foreach (var name in names)
-        {
-            if (node[name] is JsonValue value && value.TryGetValue<double>(out var number))
-            {
-                return (float)number;
-            }
-        }
-
-        // Settings may be nested under "settings" or "options".
-        foreach (var nested in new[] { "settings", "options", "ials" })
-        {
-            if (node[nested] is JsonObject inner)
-            {
-                var found = Read(inner, float.NaN, names);
-                if (!float.IsNaN(found))
-                {
-                    return found;
-                }
-            }
-        }
-
-        return fallback;
-    }
+    private static float Read(JsonObject? node, string name, float fallback) =>
+        node?[name] is JsonValue value && value.TryGetValue<double>(out var number) ? (float)number : fallback;
 }

@@ -23,7 +23,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         if (models.Current is { } model)
         {
             // Real-time update: the new events move the vector now, not at the next retraining.
-            var vector = model.SolveVector(state.State.Recent.Select(i => (i.ItemId, i.Weight)));
+            var vector = FoldInRecent(model, state.State);
             if (vector is not null)
             {
                 state.State.Vector = vector;
@@ -72,7 +72,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
             return true;
         }
 
-        var folded = model.SolveVector(s.Recent.Select(i => (i.ItemId, i.Weight)));
+        var folded = FoldInRecent(model, s);
         if (folded is null)
         {
             return false;
@@ -82,4 +82,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         s.ModelVersion = model.Version;
         return true;
     }
+
+    private static float[]? FoldInRecent(FoldInModel model, UserState s) =>
+        model.SolveVector(s.Recent.Select(i => (i.ItemId, i.Weight)));
 }

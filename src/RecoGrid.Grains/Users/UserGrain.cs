@@ -72,7 +72,7 @@ public sealed class UserGrain(
             throw;
         }
 
-        var hits = interactions.Select(i => new PopularityHit(i.ItemId, i.Weight, i.Timestamp)).ToImmutableArray();
+        var hits = ToHits(interactions);
         await PopularityShard().Record(hits);
 
         return new AcceptedEvents(interactions.Length, s.TotalEvents);
@@ -95,7 +95,7 @@ public sealed class UserGrain(
 
     public async Task Erase()
     {
-        var hits = state.State.Recent.Select(i => new PopularityHit(i.ItemId, i.Weight, i.Timestamp)).ToImmutableArray();
+        var hits = ToHits(state.State.Recent);
         await state.ClearStateAsync();
         state.State = new UserState();
         if (!hits.IsEmpty)
@@ -145,6 +145,9 @@ public sealed class UserGrain(
 
         return new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
     }
+
+    private static ImmutableArray<PopularityHit> ToHits(IEnumerable<Interaction> interactions) =>
+        [.. interactions.Select(i => new PopularityHit(i.ItemId, i.Weight, i.Timestamp))];
 
     private IPopularityShardGrain PopularityShard() =>
         GrainFactory.GetGrain<IPopularityShardGrain>(ShardHash.Shard(this.GetPrimaryKeyString(), popularityOptions.Value.Shards));

@@ -63,15 +63,6 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
         grainState.RecordExists = false;
     }
 
-    /// <summary>Proves the storage folder can be written and read back (readiness probe).</summary>
-    public async Task ProbeAsync(CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(_root, ".probe");
-        var content = Encoding.UTF8.GetBytes(DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        await DurableFile.WriteAtomicAsync(path, content, flushToDisk: false, cancellationToken);
-        _ = await File.ReadAllBytesAsync(path, cancellationToken);
-    }
-
     private void CheckETag(string stateName, GrainId grainId, long? stored, string? expected)
     {
         var storedText = stored?.ToString(CultureInfo.InvariantCulture);
@@ -115,12 +106,7 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
             await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: false);
             var header = new byte[HeaderSize];
             await stream.ReadExactlyAsync(header);
-            if (!header.AsSpan(0, 4).SequenceEqual(Magic))
-            {
-                throw new InvalidDataException($"Grain state file '{path}' is not a RecoGrid state file (bad header).");
-            }
-
-            return BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(4));
+            return ParseHeader(header, path).ETag;
         }
         catch (FileNotFoundException)
         {
@@ -153,18 +139,22 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
             return null;
         }
 
-        if (bytes.Length < HeaderSize || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
-        {
-            throw new InvalidDataException($"Grain state file '{path}' is not a RecoGrid state file (bad header).");
-        }
-
-        var etag = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(4));
-        var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        var (etag, length) = ParseHeader(bytes, path);
         if (length != bytes.Length - HeaderSize)
         {
             throw new InvalidDataException($"Grain state file '{path}' is truncated: header says {length} bytes, file holds {bytes.Length - HeaderSize}.");
         }
 
         return (etag, bytes[HeaderSize..]);
+    }
+
+    private static (long ETag, int Length) ParseHeader(ReadOnlySpan<byte> bytes, string path)
+    {
+        if (bytes.Length < HeaderSize || !bytes[..4].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"Grain state file '{path}' is not a RecoGrid state file (bad header).");
+        }
+
+        return (BinaryPrimitives.ReadInt64LittleEndian(bytes[4..]), BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]));
     }
 }
