@@ -13,30 +13,34 @@ namespace RecoGrid.Grains;
 /// <summary>Registers the services RecoGrid's grains depend on.</summary>
 public static class GrainsServiceCollectionExtensions
 {
-    /// <summary>Adds options, the silo-local catalogue and popularity copies, and the time source.</summary>
+    /// <summary>
+    /// Adds the grains' options, the silo-local catalogue and popularity copies, the user grains' model path, the
+    /// scoring placement and RecoGrid's clock. A silo that serves models registers its own
+    /// <see cref="IActiveModelSource"/> and, with the scoring role, its <see cref="IScoringBackend"/>; until then
+    /// users get popularity and scoring calls are answered "no engine here".
+    /// </summary>
     public static IServiceCollection AddRecoGridGrains(this IServiceCollection services)
     {
-        services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateOnStart();
-        services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateOnStart();
-        services.AddOptions<PopularityOptions>().BindConfiguration(PopularityOptions.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UserOptions>, GrainOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CatalogOptions>, GrainOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PopularityOptions>, GrainOptionsValidator>());
+        services.AddValidatedOptions<UserOptions, UserOptionsValidator>(UserOptions.Section);
+        services.AddValidatedOptions<CatalogOptions, CatalogOptionsValidator>(CatalogOptions.Section);
+        services.AddValidatedOptions<PopularityOptions, PopularityOptionsValidator>(PopularityOptions.Section);
+        services.AddValidatedOptions<ModelPathOptions, ModelPathOptionsValidator>(ModelPathOptions.Section);
         services.TryAddKeyedSingleton(RecoGridClock.Key, TimeProvider.System);
         services.TryAddSingleton<CatalogView>();
         services.TryAddSingleton<PopularityCache>();
+        services.TryAddSingleton<IActiveModelSource, NoActiveModel>();
+        services.TryAddSingleton<IScoringBackend, NoScoringBackend>();
+        services.TryAddSingleton<IModelRecommender, ModelRecommender>();
         services.AddPlacementDirector<ScoringSiloPlacement, ScoringSiloPlacementDirector>();
         return services;
     }
 
-    /// <summary>
-    /// Adds the model path of user grains: fold-in against the promoted model and ranking through scoring grains.
-    /// Needs an <see cref="IActiveModelSource"/> registered by the host.
-    /// </summary>
-    public static IServiceCollection AddRecoGridModelPath(this IServiceCollection services)
+    /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated once at start-up by <typeparamref name="TValidator"/>.</summary>
+    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
     {
-        services.AddOptions<ModelPathOptions>().BindConfiguration("Scoring").Validate(o => o.Partitions >= 1, "Scoring:Partitions must be at least 1.");
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelRecommender, ModelRecommender>());
-        return services;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        return services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
     }
 }

@@ -18,7 +18,6 @@ public sealed class ScoringOptions
 
     public const int DefaultMaxBatchSize = 256;
     public const int DefaultQueueCapacity = 4096;
-    public const int DefaultMaxCount = 500;
     public const int DefaultOverFetchFactor = 4;
     public const int DefaultMaxLoadedVersions = 2;
     public static readonly TimeSpan DefaultMaxBatchDelay = TimeSpan.FromMilliseconds(1);
@@ -46,9 +45,6 @@ public sealed class ScoringOptions
     /// needed by the callers that form the next batch.
     /// </summary>
     public bool IntraOpSpinning { get; set; }
-
-    /// <summary>Largest result count a request may ask for.</summary>
-    public int MaxCount { get; set; } = DefaultMaxCount;
 
     /// <summary>With a filter, fetch this many times the requested count before filtering in C#.</summary>
     public int OverFetchFactor { get; set; } = DefaultOverFetchFactor;

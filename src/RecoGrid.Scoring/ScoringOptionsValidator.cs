@@ -34,11 +34,6 @@ public static class ScoringOptionsValidator
             errors.Add($"{Prefix}{nameof(ScoringOptions.IntraOpThreads)} must be 0 (ONNX Runtime's choice) or more (was {options.IntraOpThreads}).");
         }
 
-        if (options.MaxCount is < 1 or > 10_000)
-        {
-            errors.Add($"{Prefix}{nameof(ScoringOptions.MaxCount)} must be between 1 and 10000 (was {options.MaxCount}).");
-        }
-
         if (options.OverFetchFactor < 1)
         {
             errors.Add($"{Prefix}{nameof(ScoringOptions.OverFetchFactor)} must be at least 1 (was {options.OverFetchFactor}).");

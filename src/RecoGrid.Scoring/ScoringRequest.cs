@@ -3,13 +3,19 @@ namespace RecoGrid.Scoring;
 /// <summary>A request for the top <see cref="Count"/> items for one user vector of a given model version.</summary>
 public sealed class ScoringRequest
 {
+    /// <summary>
+    /// The most items one request may ask for. Not a setting: the HTTP API's <c>Api:MaxRecommendations</c> is the one
+    /// limit users configure, and it is validated against this bound.
+    /// </summary>
+    public const int MaxCount = 10_000;
+
     /// <summary>The model version the user vector was computed against; the request is scored with that version only.</summary>
     public required string ModelVersion { get; init; }
 
     /// <summary>The user's factor vector (length = the model's factor count).</summary>
     public required ReadOnlyMemory<float> UserVector { get; init; }
 
-    /// <summary>How many items to return, 1 to <see cref="ScoringOptions.MaxCount"/>.</summary>
+    /// <summary>How many items to return, 1 to <see cref="MaxCount"/>.</summary>
     public int Count { get; init; } = 10;
 
     /// <summary>Item ids never to return (e.g. already bought); ids unknown to the model are ignored.</summary>

@@ -15,7 +15,7 @@ public sealed class HostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var httpPort = TestPorts.Next();
-        _app = RecoGridHost.Build(new ServeSettings
+        _app = ServeHost.Build(new ServeSettings
         {
             Urls = $"http://127.0.0.1:{httpPort}",
             DataDir = DataDir,

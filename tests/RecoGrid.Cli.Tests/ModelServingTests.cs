@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using RecoGrid.Cli.Hosting;
-using RecoGrid.Cli.Models;
+using RecoGrid.Server.Models;
 using RecoGrid.Scoring;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
@@ -30,7 +30,7 @@ public sealed class ModelServingTests : IAsyncLifetime
         var port = TestPorts.Next();
         var settings = HostFixture.TestSettings();
         settings["Models:PollInterval"] = "00:00:00.200";
-        _app = RecoGridHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
+        _app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
         await _app.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
     }
@@ -186,9 +186,9 @@ public sealed class ModelServingTests : IAsyncLifetime
 internal static class TestModels
 {
     /// <summary>Trains two models (seeds 1 and 2) on one synthetic data set and registers them as v1 and v2 under <paramref name="dataDir"/>.</summary>
-    public static async Task<InteractionData> RegisterTwoVersionsAsync(string root, string dataDir)
+    public static async Task<InteractionData> RegisterTwoVersionsAsync(string root, string dataDir, int items = 120)
     {
-        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 300, Items = 120, Interactions = 6_000, Seed = 5, Clusters = 6 }).ToInteractionData();
+        var data = SyntheticGenerator.Generate(new SyntheticOptions { Users = 300, Items = items, Interactions = 6_000 + (items * 10), Seed = 5, Clusters = 6 }).ToInteractionData();
         var registry = new FileModelRegistry(Path.Combine(dataDir, "models"));
         foreach (var seed in new[] { 1, 2 })
         {
@@ -203,7 +203,7 @@ internal static class TestModels
                 UserFactors = model.UserFactors,
                 Training = new JsonObject { ["alpha"] = 1.0, ["lambda"] = 0.1, ["reg_exponent"] = 0.0 },
             });
-            await ModelVersionFiles.AddAsync(registry, artifactDir, CancellationToken.None);
+            await new ModelRegistration(registry).AddAsync(artifactDir, CancellationToken.None);
         }
 
         return data;
@@ -222,7 +222,7 @@ public sealed class ScoringBackpressureTests
         settings["Scoring:QueueCapacity"] = "1";
         settings["Scoring:MaxBatchSize"] = "1";
         var port = TestPorts.Next();
-        await using var app = RecoGridHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
+        await using var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         (await http.PostAsync("/v1/admin/models/v1:promote", null)).EnsureSuccessStatusCode();
@@ -266,7 +266,7 @@ public sealed class ScoringStartupTests
         var dataDir = Path.Combine(Path.GetTempPath(), "recogrid-cuda-" + Guid.NewGuid().ToString("N"));
         var settings = HostFixture.TestSettings();
         settings["Scoring:ExecutionProvider"] = "Cuda";
-        await using var app = RecoGridHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{TestPorts.Next()}", DataDir = dataDir, Overrides = settings });
+        await using var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{TestPorts.Next()}", DataDir = dataDir, Overrides = settings });
 
         var error = await Assert.ThrowsAsync<ExecutionProviderUnavailableException>(() => app.StartAsync());
 
@@ -283,7 +283,7 @@ public sealed class ScoringStartupTests
         settings["Scoring:ExecutionProvider"] = "Cuda";
         settings["Scoring:AllowCpuFallback"] = "true";
         var port = TestPorts.Next();
-        await using var app = RecoGridHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
+        await using var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
 
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

@@ -15,13 +15,13 @@ public sealed class ScoringPlacementTests
         builder.ConfigureSilo((options, silo) =>
         {
             // The first silo (the client's gateway) serves the API; the second scores.
-            var role = options.SiloName == "Silo_0" ? SiloRoles.Api : SiloRoles.Scoring;
-            if (role == SiloRoles.Scoring)
+            var role = options.SiloName == "Silo_0" ? NodeRole.Api.Name : NodeRole.Scoring.Name;
+            if (role == NodeRole.Scoring.Name)
             {
                 scoringPort = options.SiloPort;
             }
 
-            silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role });
+            silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRole.MetadataKey] = role });
             silo.AddMemoryGrainStorageAsDefault();
             silo.Services.AddRecoGridGrains();
         });
@@ -40,7 +40,7 @@ public sealed class ScoringPlacementTests
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = SiloRoles.Api });
+            silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRole.MetadataKey] = NodeRole.Api.Name });
             silo.AddMemoryGrainStorageAsDefault();
             silo.Services.AddRecoGridGrains();
         });

@@ -231,7 +231,7 @@ public sealed class ScoringEngineTests
         engine.LoadVersion(ArtifactOf("v1"));
 
         await Assert.ThrowsAsync<ArgumentException>(() => engine.ScoreAsync(Request("v1", new float[Factors + 1])));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => engine.ScoreAsync(Request("v1", new float[Factors], count: 501)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => engine.ScoreAsync(Request("v1", new float[Factors], count: ScoringRequest.MaxCount + 1)));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => engine.ScoreAsync(new ScoringRequest
         {
             ModelVersion = "v1",

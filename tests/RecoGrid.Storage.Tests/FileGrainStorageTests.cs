@@ -1,18 +1,19 @@
-using System.Collections.Immutable;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
-using RecoGrid.Abstractions;
 using RecoGrid.Storage.FileSystem;
 
 namespace RecoGrid.Storage.Tests;
 
-public sealed class FileGrainStorageTests : IDisposable
+/// <summary>The grain-state contract on the local file system, plus what is particular to files.</summary>
+public sealed class FileGrainStorageTests : GrainStorageContract, IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "recogrid-storage-" + Guid.NewGuid().ToString("N"));
     private readonly ServiceProvider _services = new ServiceCollection().AddSerializer().BuildServiceProvider();
 
-    private static readonly GrainId Grain = GrainId.Create("user", "alice/with:odd chars ✓");
+    private static readonly GrainId Grain = GrainId.Create("user", "alice");
 
     public void Dispose()
     {
@@ -23,88 +24,21 @@ public sealed class FileGrainStorageTests : IDisposable
         }
     }
 
-    private FileGrainStorage NewStorage() =>
+    protected override IGrainStorage NewStorage() => NewFileStorage();
+
+    private FileGrainStorage NewFileStorage() =>
         new("users", new FileGrainStorageOptions { RootDirectory = _root }, new OrleansGrainStorageSerializer(_services.GetRequiredService<Serializer>()));
-
-    private static ItemRecord Item(string id, bool available = true) =>
-        new(id, ["books", "new"], available, ImmutableDictionary<string, string>.Empty.Add("color", "red"), DateTimeOffset.UnixEpoch.AddDays(1));
-
-    [Fact]
-    public async Task AWrittenStateIsReadBackByAFreshInstance()
-    {
-        var state = new GrainState<ItemRecord>(Item("i1"));
-        await NewStorage().WriteStateAsync("item", Grain, state);
-
-        var read = new GrainState<ItemRecord>();
-        await NewStorage().ReadStateAsync("item", Grain, read);
-
-        Assert.True(read.RecordExists);
-        Assert.Equal(state.ETag, read.ETag);
-        Assert.Equal("i1", read.State!.ItemId);
-        Assert.Equal(["books", "new"], read.State.Categories.ToArray());
-        Assert.Equal("red", read.State.Properties["color"]);
-    }
-
-    [Fact]
-    public async Task ReadingAStateThatWasNeverWrittenReportsNoRecord()
-    {
-        var read = new GrainState<ItemRecord>();
-        await NewStorage().ReadStateAsync("item", Grain, read);
-        Assert.False(read.RecordExists);
-        Assert.Null(read.ETag);
-    }
-
-    [Fact]
-    public async Task AWriteWithAStaleETagIsRejectedAndKeepsTheNewerState()
-    {
-        var storage = NewStorage();
-        var first = new GrainState<ItemRecord>(Item("first"));
-        await storage.WriteStateAsync("item", Grain, first);
-
-        var stale = new GrainState<ItemRecord>(Item("stale")) { ETag = first.ETag };
-        first.State = Item("second");
-        await storage.WriteStateAsync("item", Grain, first);
-
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("item", Grain, stale));
-        var read = new GrainState<ItemRecord>();
-        await storage.ReadStateAsync("item", Grain, read);
-        Assert.Equal("second", read.State!.ItemId);
-    }
-
-    [Fact]
-    public async Task CreatingAStateThatAnotherWriterCreatedIsRejected()
-    {
-        var storage = NewStorage();
-        await storage.WriteStateAsync("item", Grain, new GrainState<ItemRecord>(Item("winner")));
-        await Assert.ThrowsAsync<InconsistentStateException>(() =>
-            storage.WriteStateAsync("item", Grain, new GrainState<ItemRecord>(Item("loser"))));
-    }
-
-    [Fact]
-    public async Task ClearingRemovesTheStateFile()
-    {
-        var storage = NewStorage();
-        var state = new GrainState<ItemRecord>(Item("i1"));
-        await storage.WriteStateAsync("item", Grain, state);
-        await storage.ClearStateAsync("item", Grain, state);
-
-        Assert.False(state.RecordExists);
-        Assert.Empty(Directory.EnumerateFiles(_root, "*.state", SearchOption.AllDirectories));
-        var read = new GrainState<ItemRecord>();
-        await storage.ReadStateAsync("item", Grain, read);
-        Assert.False(read.RecordExists);
-    }
 
     [Fact]
     public async Task ATruncatedStateFileFailsWithAMessageNamingTheFile()
     {
-        var storage = NewStorage();
-        await storage.WriteStateAsync("item", Grain, new GrainState<ItemRecord>(Item("i1")));
+        var storage = NewFileStorage();
+        await storage.WriteStateAsync("item", Grain, new GrainState<Abstractions.ItemRecord>(Item("i1")));
         var file = Directory.EnumerateFiles(_root, "*.state", SearchOption.AllDirectories).Single();
         var bytes = await File.ReadAllBytesAsync(file);
         await File.WriteAllBytesAsync(file, bytes[..^3]);
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => storage.ReadStateAsync("item", Grain, new GrainState<ItemRecord>()));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => storage.ReadStateAsync("item", Grain, new GrainState<Abstractions.ItemRecord>()));
         Assert.Contains(file, error.Message, StringComparison.Ordinal);
         Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
     }
@@ -112,8 +46,8 @@ public sealed class FileGrainStorageTests : IDisposable
     [Fact]
     public async Task WritesLeaveNoTemporaryFilesBehind()
     {
-        var storage = NewStorage();
-        var state = new GrainState<ItemRecord>(Item("i1"));
+        var storage = NewFileStorage();
+        var state = new GrainState<Abstractions.ItemRecord>(Item("i1"));
         for (var i = 0; i < 5; i++)
         {
             state.State = Item("i" + i);
@@ -128,8 +62,43 @@ public sealed class FileGrainStorageTests : IDisposable
     [Fact]
     public void AnEmptyRootDirectoryIsRejectedByTheValidatorNamingTheSetting()
     {
-        var result = new FileGrainStorageOptionsValidator().Validate("users", new FileGrainStorageOptions { RootDirectory = " " });
-        Assert.True(result.Failed);
-        Assert.Contains("Storage:users:RootDirectory", result.FailureMessage, StringComparison.Ordinal);
+        var validator = new FileGrainStorageOptionsValidator(new FileGrainStorageOptions { RootDirectory = " " }, "users");
+        var error = Assert.Throws<OrleansConfigurationException>(validator.ValidateConfiguration);
+        Assert.Contains("Orleans:GrainStorage:users:RootDirectory", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigurationAloneSelectsTheFileProviderAndItsFolder()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orleans:GrainStorage:things:ProviderType"] = FileGrainStorageExtensions.ProviderType,
+            ["Orleans:GrainStorage:things:RootDirectory"] = _root,
+            ["Orleans:GrainStorage:things:FlushToDisk"] = "false",
+        });
+        builder.UseOrleans(silo => silo.UseLocalhostClustering());
+        using var host = builder.Build();
+
+        var storage = host.Services.GetRequiredKeyedService<IGrainStorage>("things");
+        Assert.IsType<FileGrainStorage>(storage);
+        await storage.WriteStateAsync("item", Grain, new GrainState<Abstractions.ItemRecord>(Item("configured")));
+        Assert.Single(Directory.EnumerateFiles(_root, "*.state", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void AMisspeltFlushSettingIsRefusedNamingTheSetting()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orleans:GrainStorage:things:ProviderType"] = FileGrainStorageExtensions.ProviderType,
+            ["Orleans:GrainStorage:things:FlushToDisk"] = "sometimes",
+        });
+        builder.UseOrleans(silo => silo.UseLocalhostClustering());
+        using var host = builder.Build();
+
+        var error = Assert.Throws<OrleansConfigurationException>(() => host.Services.GetRequiredKeyedService<IGrainStorage>("things"));
+        Assert.Contains("Orleans:GrainStorage:things:FlushToDisk", error.Message, StringComparison.Ordinal);
     }
 }

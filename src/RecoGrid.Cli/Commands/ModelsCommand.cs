@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using RecoGrid.Cli.Hosting;
-using RecoGrid.Cli.Models;
+using RecoGrid.Server;
+using RecoGrid.Server.Models;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
 using Spectre.Console;
@@ -16,7 +16,7 @@ internal static class ModelsCommand
         var dataDir = new Option<string>("--data-dir")
         {
             Description = "The data folder whose registry to use (the same as `recogrid serve --data-dir`); a running server picks changes up within seconds.",
-            DefaultValueFactory = _ => ServeSettings.DefaultDataDir,
+            DefaultValueFactory = _ => NodeOptions.DefaultDataDir,
             Recursive = true,
         };
         var command = new Command("models", "Manage model versions: register artifacts from `recogrid train`, promote one to serve, roll back.") { dataDir };
@@ -27,7 +27,7 @@ internal static class ModelsCommand
         add.SetAction(async (parse, ct) => await Run(async () =>
         {
             var registry = Registry(parse.GetValue(dataDir)!);
-            var info = await ModelVersionFiles.AddAsync(registry, parse.GetValue(artifact)!, ct);
+            var info = await new ModelRegistration(registry).AddAsync(parse.GetValue(artifact)!, ct);
             AnsiConsole.MarkupLineInterpolated($"Registered [bold]{info.Version}[/]: {info.Items:N0} items, {info.Factors} factors, from {info.Source}.");
             if (parse.GetValue(promoteAfter))
             {

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using RecoGrid.Cli.Hosting;
+using RecoGrid.Grains.Scoring;
+using RecoGrid.Server;
 
 namespace RecoGrid.Cli.Commands;
 
@@ -16,14 +18,14 @@ internal static class ServeCommand
         var dataDir = new Option<string>("--data-dir")
         {
             Description = "Folder for durable state (grain state, models) on the embedded single-node default.",
-            DefaultValueFactory = _ => ServeSettings.DefaultDataDir,
+            DefaultValueFactory = _ => NodeOptions.DefaultDataDir,
         };
         var role = new Option<string>("--role")
         {
             Description = "What this node does: all (default: API, scoring and training), api, scoring or training.",
-            DefaultValueFactory = _ => NodeRoles.All,
+            DefaultValueFactory = _ => NodeRole.All.Name,
         };
-        role.AcceptOnlyFromAmong(NodeRoles.Known);
+        role.AcceptOnlyFromAmong([.. NodeRole.Known.Select(r => r.Name)]);
         var config = new Option<string?>("--config")
         {
             Description = "A JSON configuration file layered over appsettings.json (RECOGRID__ environment variables override both).",
@@ -57,14 +59,14 @@ internal static class ServeCommand
             {
                 Urls = parseResult.GetValue(urls)!,
                 DataDir = parseResult.GetValue(dataDir)!,
-                Role = parseResult.GetValue(role)!,
+                Role = NodeRole.Parse(parseResult.GetValue(role)!),
                 ConfigFile = parseResult.GetValue(config),
                 Overrides = overrides,
             };
 
             try
             {
-                await using var app = RecoGridHost.Build(settings);
+                await using var app = ServeHost.Build(settings);
                 await app.RunAsync(cancellationToken);
                 return 0;
             }

@@ -21,7 +21,7 @@ public sealed class CatalogShardGrain(
 {
     private CoalescingWriter? _writer;
 
-    private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync());
+    private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync(), DeactivateOnIdle);
 
     public async Task Upsert(ImmutableArray<ItemRecord> items)
     {
@@ -31,15 +31,7 @@ public sealed class CatalogShardGrain(
         }
 
         state.State.Version++;
-        try
-        {
-            await Writer.WriteAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        await Writer.WriteAsync();
     }
 
     public Task<ItemRecord?> Get(string itemId) =>

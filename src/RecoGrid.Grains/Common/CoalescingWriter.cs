@@ -6,13 +6,31 @@ namespace RecoGrid.Grains.Common;
 /// Turns many concurrent "persist my change" requests into few writes: one write in flight,
 /// and every request that arrives meanwhile shares the next one. Use only from a grain's scheduler.
 /// </summary>
-public sealed class CoalescingWriter(Func<Task> write)
+/// <param name="write">Persists the grain's current state.</param>
+/// <param name="onFailure">
+/// Called when a write fails: memory then holds changes that storage does not, so grains pass
+/// <c>DeactivateOnIdle</c> to reload from storage on next use.
+/// </param>
+public sealed class CoalescingWriter(Func<Task> write, Action onFailure)
 {
     private bool _busy;
     private TaskCompletionSource? _next;
 
     /// <summary>Completes once a write that started after this call has finished.</summary>
-    public Task WriteAsync()
+    public async Task WriteAsync()
+    {
+        try
+        {
+            await Coalesce();
+        }
+        catch
+        {
+            onFailure();
+            throw;
+        }
+    }
+
+    private Task Coalesce()
     {
         if (_busy)
         {

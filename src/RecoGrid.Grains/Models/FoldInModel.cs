@@ -3,12 +3,6 @@ using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Grains.Models;
 
-/// <summary>Where a user's trained vector can be looked up by id (the promoted artifact's user factors).</summary>
-public interface IUserVectorSource
-{
-    bool TryGet(string userId, Span<float> destination);
-}
-
 /// <summary>
 /// What a user grain needs of the promoted model: its version, the item factors and their Gram matrix
 /// for fold-in, and the trained user vectors.
@@ -68,10 +62,4 @@ public sealed class FoldInModel
         FoldIn.SolveUser(ItemFactors, Factors, ItemGram, items, values, Parameters.Alpha, Parameters.Lambda, Parameters.RegularizationExponent, result);
         return result;
     }
-}
-
-/// <summary>The promoted model as this silo has it loaded, or null before any promotion.</summary>
-public interface IActiveModelSource
-{
-    FoldInModel? Current { get; }
 }

@@ -5,13 +5,6 @@ using RecoGrid.Grains.Users;
 
 namespace RecoGrid.Grains.Models;
 
-/// <summary>Model path settings (section <c>Scoring</c>, shared with the scoring engine).</summary>
-public sealed class ModelPathOptions
-{
-    /// <summary>Number of scoring grain partitions users are spread over by consistent hash.</summary>
-    public int Partitions { get; set; } = 8;
-}
-
 /// <summary>
 /// The model path of a user grain: keeps the user's vector for the promoted version (trained vector, or
 /// fold-in of recent interactions) and ranks through a scoring grain chosen by consistent hash.

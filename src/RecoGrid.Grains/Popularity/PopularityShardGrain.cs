@@ -25,7 +25,7 @@ public sealed class PopularityShardGrain(
     private CoalescingWriter? _writer;
     private bool _dirty;
 
-    private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync());
+    private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync(), DeactivateOnIdle);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -67,18 +67,10 @@ public sealed class PopularityShardGrain(
     private Task PersistIfDirty() => _dirty ? Persist() : Task.CompletedTask;
 
     // Concurrent callers share one write (see CoalescingWriter); a failed write reloads the shard from storage.
-    private async Task Persist()
+    private Task Persist()
     {
         _dirty = false;
-        try
-        {
-            await Writer.WriteAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        return Writer.WriteAsync();
     }
 
     private void Apply(ImmutableArray<PopularityHit> hits, int sign)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 using RecoGrid.Abstractions;
 
@@ -10,19 +9,9 @@ namespace RecoGrid.Grains.Scoring;
 /// </summary>
 [Reentrant]
 [ScoringSiloPlacement]
-public sealed class ScoringGrain(IServiceProvider services, ILocalSiloDetails silo) : Grain, IScoringGrain
+public sealed class ScoringGrain(IScoringBackend backend, ILocalSiloDetails silo) : Grain, IScoringGrain
 {
-    private readonly IScoringBackend? _backend = services.GetService<IScoringBackend>();
-
-    public Task<ScoreResponse> Score(ScoreCall call)
-    {
-        if (_backend is null)
-        {
-            return Task.FromResult(new ScoreResponse(ScoreStatus.VersionNotLoaded, [], call.ModelVersion, TimeSpan.Zero, "This silo has no scoring engine."));
-        }
-
-        return _backend.ScoreAsync(call, CancellationToken.None);
-    }
+    public Task<ScoreResponse> Score(ScoreCall call) => backend.ScoreAsync(call, CancellationToken.None);
 
     public Task<string> GetSilo() => Task.FromResult(silo.SiloAddress.ToString());
 }

@@ -5,21 +5,6 @@ using Orleans.Runtime.Placement;
 
 namespace RecoGrid.Grains.Scoring;
 
-/// <summary>Silo roles as announced in silo metadata.</summary>
-public static class SiloRoles
-{
-    /// <summary>The silo metadata key that announces a node's role.</summary>
-    public const string MetadataKey = "recogrid.role";
-
-    public const string All = "all";
-    public const string Api = "api";
-    public const string Scoring = "scoring";
-    public const string Training = "training";
-
-    /// <summary>Whether a silo with <paramref name="role"/> hosts scoring grains.</summary>
-    public static bool HostsScoring(string? role) => role is All or Scoring;
-}
-
 /// <summary>Places grains only on silos whose metadata announces the scoring role.</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.scoring-silo-placement")]
 public sealed class ScoringSiloPlacement : PlacementStrategy
@@ -40,13 +25,13 @@ public sealed class ScoringSiloPlacementDirector(ISiloMetadataCache metadata) : 
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var scoring = context.GetCompatibleSilos(target)
-            .Where(silo => SiloRoles.HostsScoring(metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(SiloRoles.MetadataKey)))
+            .Where(silo => NodeRole.Find(metadata.GetSiloMetadata(silo).Metadata.GetValueOrDefault(NodeRole.MetadataKey))?.HostsScoring == true)
             .OrderBy(silo => silo.ToString(), StringComparer.Ordinal)
             .ToArray();
         if (scoring.Length == 0)
         {
             throw new OrleansException(
-                $"No silo with the '{SiloRoles.Scoring}' role is in the cluster to host {target.GrainIdentity}. Start one with `recogrid serve --role scoring` (or `--role all`).");
+                $"No silo with the '{NodeRole.Scoring.Name}' role is in the cluster to host {target.GrainIdentity}. Start one with `recogrid serve --role scoring` (or `--role all`).");
         }
 
         var key = target.GrainIdentity.Key.ToString();

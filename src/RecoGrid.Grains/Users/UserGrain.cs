@@ -19,12 +19,11 @@ public sealed class UserGrain(
     IOptions<PopularityOptions> popularityOptions,
     PopularityCache popularity,
     CatalogView catalog,
-    IEnumerable<IModelRecommender> modelRecommenders) : Grain, IUserGrain
+    IModelRecommender model) : Grain, IUserGrain
 {
-    private readonly IModelRecommender? _model = modelRecommenders.LastOrDefault();
     private CoalescingWriter? _writer;
 
-    private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync());
+    private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync(), DeactivateOnIdle);
 
     public async Task<AcceptedEvents> AddInteractions(ImmutableArray<Interaction> interactions)
     {
@@ -56,21 +55,8 @@ public sealed class UserGrain(
             s.Recent.RemoveRange(0, overflow);
         }
 
-        if (_model is not null)
-        {
-            await _model.OnInteractionsAsync(this.GetPrimaryKeyString(), state, interactions);
-        }
-
-        try
-        {
-            await Writer.WriteAsync();
-        }
-        catch
-        {
-            // Memory now holds changes that were not persisted; reload from storage on next use.
-            DeactivateOnIdle();
-            throw;
-        }
+        await model.OnInteractionsAsync(this.GetPrimaryKeyString(), state, interactions);
+        await Writer.WriteAsync();
 
         var hits = ToHits(interactions);
         await PopularityShard().Record(hits);
@@ -115,13 +101,10 @@ public sealed class UserGrain(
             }
         }
 
-        if (_model is not null)
+        var modelResult = await model.RecommendAsync(this.GetPrimaryKeyString(), state, request, excluded);
+        if (modelResult is not null)
         {
-            var modelResult = await _model.RecommendAsync(this.GetPrimaryKeyString(), state, request, excluded);
-            if (modelResult is not null)
-            {
-                return modelResult;
-            }
+            return modelResult;
         }
 
         var snapshot = await popularity.GetAsync();

@@ -229,9 +229,9 @@ public sealed class ScoringEngine : IAsyncDisposable
 
     private int[] ResolveExclusions(ScoringRequest request, ScoringModel model)
     {
-        if (request.Count < 1 || request.Count > _options.MaxCount)
+        if (request.Count is < 1 or > ScoringRequest.MaxCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(request), request.Count, $"Count must be between 1 and {_options.MaxCount} (Scoring:MaxCount).");
+            throw new ArgumentOutOfRangeException(nameof(request), request.Count, $"Count must be between 1 and {ScoringRequest.MaxCount}.");
         }
 
         if (request.UserVector.Length != model.Factors)

@@ -6,7 +6,8 @@ namespace RecoGrid.Storage.FileSystem;
 public static partial class DurableFile
 {
     /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> so a crash leaves either the old or the new file.</summary>
-    public static async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, bool flushToDisk, CancellationToken cancellationToken = default)
+    /// <param name="overwrite">When false, fails with <see cref="IOException"/> if <paramref name="path"/> exists (an atomic create).</param>
+    public static async Task WriteAtomicAsync(string path, ReadOnlyMemory<byte> content, bool flushToDisk, CancellationToken cancellationToken = default, bool overwrite = true)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
@@ -29,7 +30,7 @@ public static partial class DurableFile
                 }
             }
 
-            File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite);
             if (flushToDisk)
             {
                 SyncDirectory(directory);

@@ -37,17 +37,27 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(stateName, grainId);
-        var current = await ReadETagAsync(path);
-        CheckETag(stateName, grainId, current, grainState.ETag);
-
         var payload = serializer.Serialize(grainState.State).ToMemory();
-        var next = (current ?? 0) + 1;
-        var buffer = new byte[HeaderSize + payload.Length];
-        Magic.CopyTo(buffer, 0);
-        BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(4), next);
-        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(12), payload.Length);
-        payload.Span.CopyTo(buffer.AsSpan(HeaderSize));
-        await DurableFile.WriteAtomicAsync(path, buffer, options.FlushToDisk);
+        long next;
+        using (var current = await LockCurrentAsync(path))
+        {
+            CheckETag(stateName, grainId, current?.ETag, grainState.ETag);
+            next = (current?.ETag ?? 0) + 1;
+            var buffer = new byte[HeaderSize + payload.Length];
+            Magic.CopyTo(buffer, 0);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(4), next);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(12), payload.Length);
+            payload.Span.CopyTo(buffer.AsSpan(HeaderSize));
+            try
+            {
+                // A first write must not replace a file another writer created meanwhile; later writes hold the lock.
+                await DurableFile.WriteAtomicAsync(path, buffer, options.FlushToDisk, overwrite: current is not null);
+            }
+            catch (IOException) when (current is null && File.Exists(path))
+            {
+                throw Conflict(stateName, grainId, "a file created by another writer", grainState.ETag);
+            }
+        }
 
         grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
@@ -56,9 +66,12 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(stateName, grainId);
-        var current = await ReadETagAsync(path);
-        CheckETag(stateName, grainId, current, grainState.ETag);
-        DurableFile.Delete(path, options.FlushToDisk);
+        using (var current = await LockCurrentAsync(path))
+        {
+            CheckETag(stateName, grainId, current?.ETag, grainState.ETag);
+            DurableFile.Delete(path, options.FlushToDisk);
+        }
+
         grainState.ETag = null;
         grainState.RecordExists = false;
     }
@@ -68,12 +81,12 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
         var storedText = stored?.ToString(CultureInfo.InvariantCulture);
         if (!string.Equals(storedText, expected, StringComparison.Ordinal))
         {
-            throw new InconsistentStateException(
-                $"Storage '{Name}': state '{stateName}' of {grainId} was changed by another writer (stored ETag {storedText ?? "none"}, expected {expected ?? "none"}).",
-                storedText ?? string.Empty,
-                expected ?? string.Empty);
+            throw Conflict(stateName, grainId, storedText ?? "none", expected);
         }
     }
+
+    private InconsistentStateException Conflict(string stateName, GrainId grainId, string stored, string? expected) =>
+        new($"Storage '{Name}': state '{stateName}' of {grainId} was changed by another writer (stored ETag {stored}, expected {expected ?? "none"}).", stored, expected ?? string.Empty);
 
     // Keys may hold any printable character and be long, so files are named by a hash of the grain id.
     private string PathFor(string stateName, GrainId grainId)
@@ -93,50 +106,76 @@ public sealed class FileGrainStorage(string name, FileGrainStorageOptions option
         return builder.ToString();
     }
 
-    // Only the header is needed to check the ETag before a write.
-    private static async Task<long?> ReadETagAsync(string path)
+    /// <summary>
+    /// Opens the current file exclusively (an advisory lock every writer of this storage takes, in any process) and
+    /// reads its ETag; null when there is no file. The lock is held until the returned handle is disposed, so the
+    /// ETag check and the replacement are one step for every other writer.
+    /// </summary>
+    private static async Task<LockedFile?> LockCurrentAsync(string path)
     {
-        if (!File.Exists(path))
+        for (var attempt = 0; ; attempt++)
         {
-            return null;
-        }
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, bufferSize: 0, useAsync: false);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+            catch (IOException) when (attempt < 400)
+            {
+                // Another writer holds the lock; its write takes milliseconds.
+                await Task.Delay(5);
+                continue;
+            }
 
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: false);
-            var header = new byte[HeaderSize];
-            await stream.ReadExactlyAsync(header);
-            return ParseHeader(header, path).ETag;
+            try
+            {
+                var header = new byte[HeaderSize];
+                stream.ReadExactly(header);
+                return new LockedFile(stream, ParseHeader(header, path).ETag);
+            }
+            catch (EndOfStreamException)
+            {
+                stream.Dispose();
+                throw new InvalidDataException($"Grain state file '{path}' is truncated: shorter than its header.");
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
         }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"Grain state file '{path}' is truncated: shorter than its header.");
-        }
+    }
+
+    private sealed class LockedFile(FileStream stream, long etag) : IDisposable
+    {
+        public long ETag { get; } = etag;
+
+        public void Dispose() => stream.Dispose();
     }
 
     private static async Task<(long ETag, byte[] Payload)?> ReadFileAsync(string path)
     {
         byte[] bytes;
-        if (!File.Exists(path))
+        for (var attempt = 0; ; attempt++)
         {
-            return null;
-        }
-
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(path);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
+            try
+            {
+                bytes = await File.ReadAllBytesAsync(path);
+                break;
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return null;
+            }
+            catch (IOException) when (attempt < 400)
+            {
+                // A writer holds the file's lock for the few milliseconds of its replacement.
+                await Task.Delay(5);
+            }
         }
 
         var (etag, length) = ParseHeader(bytes, path);

@@ -42,7 +42,7 @@ public sealed class FileModelRegistry(string root) : IModelRegistry
             {
                 var number = state.Versions.Select(v => ParseNumber(v.Version)).DefaultIfEmpty(0).Max() + 1;
                 var version = "v" + number.ToString(CultureInfo.InvariantCulture);
-                Directory.Move(staging, PathOf(version));
+                Directory.Move(staging, VersionFolder(version));
                 var info = described with { Version = version };
                 return (state with { Versions = [.. state.Versions, info] }, info);
             }, cancellationToken)).Item;
@@ -88,7 +88,31 @@ public sealed class FileModelRegistry(string root) : IModelRegistry
             return (next, next);
         }, cancellationToken)).Item;
 
-    public string PathOf(string version)
+    public async Task<string> MaterializeAsync(string version, CancellationToken cancellationToken = default)
+    {
+        var folder = VersionFolder(version);
+        var state = await GetAsync(cancellationToken);
+        if (state.Find(version) is null || !Directory.Exists(folder))
+        {
+            throw new ModelRegistryException($"There is no model version '{version}'. Known versions: {Describe(state)}.");
+        }
+
+        return folder;
+    }
+
+    public async Task<Stream> OpenReadAsync(string version, string relativePath, CancellationToken cancellationToken = default)
+    {
+        var folder = await MaterializeAsync(version, cancellationToken);
+        var path = Path.GetFullPath(Path.Combine(folder, relativePath));
+        if (!path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            throw new ModelRegistryException($"Model version '{version}' has no file '{relativePath}'.");
+        }
+
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+    }
+
+    private string VersionFolder(string version)
     {
         if (version.Length == 0 || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_' and not '.') || version.StartsWith('.'))
         {

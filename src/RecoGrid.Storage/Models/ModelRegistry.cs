@@ -24,8 +24,9 @@ public sealed record ModelRegistryState(
 public sealed class ModelRegistryException(string message) : Exception(message);
 
 /// <summary>
-/// Where model versions live: add (a version's files are written into a staging folder, then published),
-/// list, promote, roll back. One interface, one implementation per backend.
+/// Where model versions live: add (a version's files are written into a local staging folder, then published by the
+/// registry), list, promote, roll back, and read a version back into a local folder. One interface, one implementation
+/// per backend; no member exposes where a backend keeps its files.
 /// </summary>
 public interface IModelRegistry
 {
@@ -33,8 +34,8 @@ public interface IModelRegistry
     Task<ModelRegistryState> GetAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Registers a new version: <paramref name="populate"/> writes the version's files into the folder it is given;
-    /// the version becomes visible only once they are complete.
+    /// Registers a new version: <paramref name="populate"/> writes the version's files into the local scratch folder it
+    /// is given (sub-folders allowed); the registry publishes them and the version becomes visible only once they are complete.
     /// </summary>
     Task<ModelVersionInfo> AddAsync(Func<string, CancellationToken, Task<ModelVersionInfo>> populate, CancellationToken cancellationToken = default);
 
@@ -44,6 +45,14 @@ public interface IModelRegistry
     /// <summary>Re-activates the version that was active before the current one.</summary>
     Task<ModelRegistryState> RollbackAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>The local folder holding <paramref name="version"/>'s files.</summary>
-    string PathOf(string version);
+    /// <summary>
+    /// Makes <paramref name="version"/>'s files available in a local folder and returns it (a backend that keeps them
+    /// elsewhere downloads them into a cache first). The folder must be treated as read-only.
+    /// </summary>
+    /// <exception cref="ModelRegistryException">The version is unknown.</exception>
+    Task<string> MaterializeAsync(string version, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens one file of <paramref name="version"/> (a path relative to the version, '/'-separated) for reading.</summary>
+    /// <exception cref="ModelRegistryException">The version or the file is unknown.</exception>
+    Task<Stream> OpenReadAsync(string version, string relativePath, CancellationToken cancellationToken = default);
 }

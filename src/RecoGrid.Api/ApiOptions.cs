@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+using RecoGrid.Scoring;
+
+namespace RecoGrid.Api;
+
+/// <summary>HTTP API limits (section <c>Api</c>).</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    /// <summary>Most events one POST /v1/events may carry.</summary>
+    public int MaxEventBatchSize { get; set; } = 1000;
+
+    /// <summary>Most items one POST /v1/items:batch may carry.</summary>
+    public int MaxItemBatchSize { get; set; } = 1000;
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest <c>count</c> a recommendations request may ask for.</summary>
+    public int MaxRecommendations { get; set; } = 500;
+}
+
+/// <summary>Validates <see cref="ApiOptions"/>; messages name the setting.</summary>
+public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
+    {
+        var errors = new List<string>();
+        if (options.MaxEventBatchSize < 1)
+        {
+            errors.Add("Api:MaxEventBatchSize must be at least 1.");
+        }
+
+        if (options.MaxItemBatchSize < 1)
+        {
+            errors.Add("Api:MaxItemBatchSize must be at least 1.");
+        }
+
+        if (options.MaxRequestBodyBytes < 1024)
+        {
+            errors.Add("Api:MaxRequestBodyBytes must be at least 1024.");
+        }
+
+        if (options.MaxRecommendations is < 1 or > ScoringRequest.MaxCount)
+        {
+            errors.Add($"Api:MaxRecommendations must be between 1 and {ScoringRequest.MaxCount} (was {options.MaxRecommendations}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+using RecoGrid.Server.Events;
+
+namespace RecoGrid.Api;
+
+/// <summary>Body of POST /v1/events (a bare JSON array of events is accepted too).</summary>
+public sealed record EventBatchRequest(IReadOnlyList<EventInput>? Events);
+
+/// <summary>Reply to an accepted batch: every event in it is durable.</summary>
+public sealed record EventsAccepted(int Accepted);
+
+/// <summary>Item metadata as sent with PUT /v1/items/{itemId} or in a batch.</summary>
+public sealed record ItemDto(
+    string? ItemId,
+    IReadOnlyList<string>? Categories,
+    bool? Available,
+    IReadOnlyDictionary<string, string>? Properties);
+
+/// <summary>Body of POST /v1/items:batch.</summary>
+public sealed record ItemBatchRequest(IReadOnlyList<ItemDto>? Items);
+
+/// <summary>Reply to an accepted item batch.</summary>
+public sealed record ItemsAccepted(int Upserted);
+
+/// <summary>An item as stored.</summary>
+public sealed record ItemResponse(
+    string ItemId,
+    IReadOnlyList<string> Categories,
+    bool Available,
+    IReadOnlyDictionary<string, string> Properties,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One recommended item.</summary>
+public sealed record RecommendedItem(string ItemId, double Score);
+
+/// <summary>Reply of GET /v1/users/{userId}/recommendations.</summary>
+public sealed record RecommendationsResponse(
+    IReadOnlyList<RecommendedItem> Items,
+    string Source,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ModelVersion);
+
+/// <summary>One interaction as GET /v1/users/{userId} shows it.</summary>
+public sealed record InteractionResponse(string ItemId, string Type, float Weight, float? Value, DateTimeOffset Timestamp);
+
+/// <summary>Reply of GET /v1/users/{userId}.</summary>
+public sealed record UserResponse(
+    string UserId,
+    bool Exists,
+    long TotalEvents,
+    DateTimeOffset? FirstSeen,
+    DateTimeOffset? LastSeen,
+    IReadOnlyDictionary<string, long> Counters,
+    IReadOnlyList<InteractionResponse> RecentInteractions,
+    string? ModelVersion,
+    bool HasVector);

@@ -1,0 +1,194 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using RecoGrid.Abstractions;
+using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Common;
+using RecoGrid.Server.Events;
+
+namespace RecoGrid.Api;
+
+/// <summary>/v1/items: the item catalogue.</summary>
+public static class ItemsApi
+{
+    private const int MaxCategories = 64;
+    private const int MaxProperties = 64;
+    private const int MaxPropertyValueLength = 4096;
+
+    public static RouteGroupBuilder MapItemsApi(this RouteGroupBuilder group)
+    {
+        group.MapPut("/items/{itemId}", PutItem)
+            .WithName("PutItem")
+            .WithSummary("Create or replace an item's metadata.")
+            .Accepts<ItemDto>("application/json")
+            .Produces<ItemResponse>()
+            .ProducesValidationProblem();
+
+        group.MapPost("/items:batch", PostItems)
+            .WithName("PostItemsBatch")
+            .WithSummary("Create or replace many items at once (all or nothing).")
+            .Accepts<ItemBatchRequest>("application/json")
+            .Produces<ItemsAccepted>()
+            .ProducesValidationProblem();
+
+        group.MapGet("/items/{itemId}", GetItem)
+            .WithName("GetItem")
+            .WithSummary("Read an item's metadata.")
+            .Produces<ItemResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem();
+        return group;
+    }
+
+    private static async Task<IResult> PutItem(
+        string itemId, HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (dto, problem) = await RequestBody.ReadAsync<ItemDto>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new FieldErrors();
+        if (Ids.Check(itemId) is { } idProblem)
+        {
+            errors.Add("itemId", idProblem);
+        }
+        else if (dto!.ItemId is not null && dto.ItemId != itemId)
+        {
+            errors.Add("itemId", $"the body names '{dto.ItemId}' but the path names '{itemId}'");
+        }
+
+        var record = Validate(dto! with { ItemId = itemId }, "", time.GetUtcNow(), errors);
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem("The item is invalid; nothing was written.");
+        }
+
+        await Upsert([record!], grains, catalog, options.Value);
+        return TypedResults.Ok(ToResponse(record!));
+    }
+
+    private static async Task<IResult> PostItems(
+        HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, IOptions<ApiOptions> api, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (batch, problem) = await RequestBody.ReadAsync<ItemBatchRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var items = batch!.Items;
+        if (items is null || items.Count == 0)
+        {
+            return RequestBody.Invalid("items", "must hold at least one item");
+        }
+
+        if (items.Count > api.Value.MaxItemBatchSize)
+        {
+            return RequestBody.Invalid("items", $"holds {items.Count} items; the limit is Api:MaxItemBatchSize = {api.Value.MaxItemBatchSize}");
+        }
+
+        var errors = new FieldErrors();
+        var now = time.GetUtcNow();
+        var records = new List<ItemRecord>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var field = $"items[{i}]";
+            if (items[i] is null)
+            {
+                errors.Add(field, "must be an item object");
+                continue;
+            }
+
+            if (Ids.Check(items[i].ItemId) is { } idProblem)
+            {
+                errors.Add($"{field}.itemId", idProblem);
+                continue;
+            }
+
+            if (Validate(items[i], field + ".", now, errors) is { } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem($"{errors.Count} field(s) are invalid; no item of this batch was written.");
+        }
+
+        // Last write wins within a batch, as it would across requests.
+        var distinct = records.GroupBy(r => r.ItemId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
+        await Upsert(distinct, grains, catalog, options.Value);
+        return TypedResults.Ok(new ItemsAccepted(records.Count));
+    }
+
+    private static async Task<IResult> GetItem(string itemId, IGrainFactory grains, IOptions<CatalogOptions> options)
+    {
+        if (Ids.Check(itemId) is { } problem)
+        {
+            return RequestBody.Invalid("itemId", problem);
+        }
+
+        var item = await grains.GetGrain<ICatalogShardGrain>(ShardHash.Shard(itemId, options.Value.Shards)).Get(itemId);
+        return item is null
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such item.", detail: $"Item '{itemId}' is not in the catalogue.")
+            : TypedResults.Ok(ToResponse(item));
+    }
+
+    private static async Task Upsert(IReadOnlyCollection<ItemRecord> records, IGrainFactory grains, CatalogView catalog, CatalogOptions options)
+    {
+        await Task.WhenAll(records
+            .GroupBy(r => ShardHash.Shard(r.ItemId, options.Shards))
+            .Select(g => grains.GetGrain<ICatalogShardGrain>(g.Key).Upsert([.. g])));
+        catalog.Apply([.. records]);
+    }
+
+    private static ItemRecord? Validate(ItemDto dto, string prefix, DateTimeOffset now, FieldErrors errors)
+    {
+        var before = errors.Count;
+        var categories = dto.Categories ?? [];
+        if (categories.Count > MaxCategories)
+        {
+            errors.Add($"{prefix}categories", $"lists {categories.Count} categories; at most {MaxCategories} are allowed");
+        }
+
+        for (var i = 0; i < categories.Count; i++)
+        {
+            if (Ids.Check(categories[i]) is { } problem)
+            {
+                errors.Add($"{prefix}categories[{i}]", problem);
+            }
+        }
+
+        var properties = dto.Properties ?? ImmutableDictionary<string, string>.Empty;
+        if (properties.Count > MaxProperties)
+        {
+            errors.Add($"{prefix}properties", $"holds {properties.Count} properties; at most {MaxProperties} are allowed");
+        }
+
+        foreach (var (key, value) in properties)
+        {
+            if (Ids.Check(key) is { } keyProblem)
+            {
+                errors.Add($"{prefix}properties", $"key '{key}' {keyProblem}");
+            }
+            else if (value is null || value.Length > MaxPropertyValueLength)
+            {
+                errors.Add($"{prefix}properties.{key}", $"must be a string of at most {MaxPropertyValueLength} characters");
+            }
+        }
+
+        return errors.Count != before
+            ? null
+            : new ItemRecord(
+                dto.ItemId!,
+                [.. categories.Distinct(StringComparer.Ordinal)],
+                dto.Available ?? true,
+                properties.ToImmutableDictionary(StringComparer.Ordinal),
+                now);
+    }
+
+    private static ItemResponse ToResponse(ItemRecord item) =>
+        new(item.ItemId, item.Categories, item.Available, item.Properties, item.UpdatedAt);
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Options;
+using RecoGrid.Abstractions;
+using RecoGrid.Server.Events;
+
+namespace RecoGrid.Api;
+
+/// <summary>/v1/users: recommendations, state summary and erasure.</summary>
+public static class UsersApi
+{
+    public static RouteGroupBuilder MapUsersApi(this RouteGroupBuilder group)
+    {
+        group.MapGet("/users/{userId}/recommendations", GetRecommendations)
+            .WithName("GetRecommendations")
+            .WithSummary("Rank items for a user.")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false.")
+            .Produces<RecommendationsResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapGet("/users/{userId}", GetUser)
+            .WithName("GetUser")
+            .WithSummary("Summarize a user's state: counters, recent interactions, model version.")
+            .Produces<UserResponse>()
+            .ProducesValidationProblem();
+
+        group.MapDelete("/users/{userId}", DeleteUser)
+            .WithName("DeleteUser")
+            .WithSummary("Erase a user: their state and events are removed.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem();
+        return group;
+    }
+
+    private static async Task<IResult> GetRecommendations(
+        string userId,
+        HttpContext http,
+        IGrainFactory grains,
+        IOptions<ApiOptions> api,
+        int? count,
+        string? category,
+        string? exclude,
+        bool? excludeSeen)
+    {
+        var errors = new FieldErrors();
+        if (Ids.Check(userId) is { } userProblem)
+        {
+            errors.Add("userId", userProblem);
+        }
+
+        var wanted = count ?? 10;
+        if (wanted < 1 || wanted > api.Value.MaxRecommendations)
+        {
+            errors.Add("count", $"must be between 1 and {api.Value.MaxRecommendations} (got {wanted})");
+        }
+
+        if (category is not null && Ids.Check(category) is { } categoryProblem)
+        {
+            errors.Add("category", categoryProblem);
+        }
+
+        var excluded = string.IsNullOrEmpty(exclude)
+            ? []
+            : exclude.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (excluded.Length > 10_000)
+        {
+            errors.Add("exclude", "lists more than 10000 items");
+        }
+
+        foreach (var item in excluded)
+        {
+            if (Ids.Check(item) is { } itemProblem)
+            {
+                errors.Add("exclude", $"'{item}' {itemProblem}");
+                break;
+            }
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem("The recommendation request is invalid.");
+        }
+
+        RecommendationResult result;
+        try
+        {
+            result = await grains.GetGrain<IUserGrain>(userId).Recommend(
+                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : category, [.. excluded], excludeSeen ?? true));
+        }
+        catch (ScoringBusyException busy)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ranking is saturated.", detail: $"{busy.Message} Retry after {seconds} s.");
+        }
+
+        return TypedResults.Ok(new RecommendationsResponse(
+            [.. result.Items.Select(i => new RecommendedItem(i.ItemId, i.Score))],
+            result.Source,
+            result.ModelVersion));
+    }
+
+    private static async Task<IResult> GetUser(string userId, IGrainFactory grains)
+    {
+        if (Ids.Check(userId) is { } problem)
+        {
+            return RequestBody.Invalid("userId", problem);
+        }
+
+        var summary = await grains.GetGrain<IUserGrain>(userId).GetSummary();
+        return TypedResults.Ok(new UserResponse(
+            summary.UserId,
+            summary.Exists,
+            summary.TotalEvents,
+            summary.FirstSeen,
+            summary.LastSeen,
+            summary.Counters,
+            [.. summary.RecentInteractions.Select(i => new InteractionResponse(i.ItemId, i.Type, i.Weight, i.Value, i.Timestamp))],
+            summary.ModelVersion,
+            summary.HasVector));
+    }
+
+    private static async Task<IResult> DeleteUser(string userId, IGrainFactory grains)
+    {
+        if (Ids.Check(userId) is { } problem)
+        {
+            return RequestBody.Invalid("userId", problem);
+        }
+
+        await grains.GetGrain<IUserGrain>(userId).Erase();
+        return TypedResults.NoContent();
+    }
+
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using RecoGrid.Abstractions;
+using RecoGrid.Server.Hosting;
+using RecoGrid.Storage.FileSystem;
+
+namespace RecoGrid.Server.Configuration;
+
+/// <summary>
+/// The embedded single-node defaults, as the lowest-priority configuration layer: every grain store on the local
+/// file system under the data folder. Any source the user gives (files, environment, --set) overrides a default key by
+/// key, so choosing another backend is configuration (<c>Orleans:GrainStorage:users:ProviderType</c>), not code.
+/// </summary>
+public static class NodeConfigurationDefaults
+{
+    /// <summary>The grain stores a node configures.</summary>
+    public static IReadOnlyList<string> GrainStores { get; } = [StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity];
+
+    /// <summary>Inserts the defaults below every existing source of <paramref name="configuration"/>.</summary>
+    public static void Apply(IConfigurationManager configuration, string dataDir)
+    {
+        // The node-wide Storage settings, as the user configured them, become each store's defaults.
+        var storage = configuration.GetSection(NodeStorageOptions.Section).Get<NodeStorageOptions>() ?? new NodeStorageOptions();
+        var defaults = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var store in GrainStores)
+        {
+            var prefix = $"Orleans:GrainStorage:{store}:";
+            defaults[prefix + "ProviderType"] = FileGrainStorageExtensions.ProviderType;
+            defaults[prefix + nameof(FileGrainStorageOptions.RootDirectory)] = Path.Combine(dataDir, "grains");
+            defaults[prefix + nameof(FileGrainStorageOptions.FlushToDisk)] = storage.FlushToDisk ? "true" : "false";
+            defaults[prefix + nameof(FileGrainStorageOptions.IoThreads)] = storage.IoThreads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
+    }
+}

@@ -1,0 +1,9 @@
+namespace RecoGrid.Server.Events;
+
+/// <summary>One event as a client sent it, before validation (every field may be missing).</summary>
+public sealed record EventInput(
+    string? UserId,
+    string? ItemId,
+    string? Type,
+    double? Value,
+    DateTimeOffset? Timestamp);

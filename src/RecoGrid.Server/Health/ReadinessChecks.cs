@@ -1,0 +1,70 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Storage;
+using RecoGrid.Abstractions;
+
+namespace RecoGrid.Server.Health;
+
+/// <summary>The health-check tag of every check that must pass before a node takes traffic (what /readyz runs).</summary>
+public static class HealthTags
+{
+    public const string Ready = "ready";
+}
+
+/// <summary>Ready once this node's silo is an active member of its cluster; reports the role and silo address.</summary>
+public sealed class SiloActiveHealthCheck(IClusterMembershipService membership, ILocalSiloDetails silo, NodeOptions node) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        var data = new Dictionary<string, object> { ["role"] = node.Role.Name, ["silo"] = silo.SiloAddress.ToString() };
+        return Task.FromResult(status == SiloStatus.Active
+            ? HealthCheckResult.Healthy("The silo is active.", data)
+            : HealthCheckResult.Unhealthy($"The silo is {status}, not Active.", data: data));
+    }
+}
+
+/// <summary>
+/// Ready once the user-state store can be written and read back, through the same provider grains use (whatever
+/// backend configuration chose), with a probe record of this silo's own.
+/// </summary>
+public sealed class GrainStorageHealthCheck([FromKeyedServices(StorageNames.Users)] IGrainStorage storage, ILocalSiloDetails silo) : IHealthCheck
+{
+    private const string StateName = "readiness-probe";
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var id = GrainId.Create("recogrid-probe", silo.SiloAddress.ToParsableString());
+            var probe = new GrainState<ReadinessProbe>(new ReadinessProbe());
+            await storage.ReadStateAsync(StateName, id, probe);
+            (probe.State ??= new ReadinessProbe()).Writes++;
+            await storage.WriteStateAsync(StateName, id, probe);
+            return HealthCheckResult.Healthy("Storage is writable.");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"Storage '{StorageNames.Users}' is not writable: {exception.Message}");
+        }
+    }
+}
+
+/// <summary>The record the storage readiness check writes.</summary>
+[GenerateSerializer, Alias("recogrid.readiness-probe.v1")]
+public sealed class ReadinessProbe
+{
+    [Id(0)] public long Writes { get; set; }
+}
+
+/// <summary>Registers the readiness checks.</summary>
+public static class ReadinessServiceCollectionExtensions
+{
+    public static IServiceCollection AddRecoGridReadiness(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<SiloActiveHealthCheck>("silo", tags: [HealthTags.Ready])
+            .AddCheck<GrainStorageHealthCheck>("storage", tags: [HealthTags.Ready]);
+        return services;
+    }
+}

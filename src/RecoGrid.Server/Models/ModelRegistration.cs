@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using RecoGrid.Scoring.Onnx;
+using RecoGrid.Storage.Models;
+using RecoGrid.Training.Artifacts;
+using RecoGrid.Training.Models;
+
+namespace RecoGrid.Server.Models;
+
+/// <summary>
+/// Registers training artifacts as model versions (verify, copy, export ONNX) and knows a version's layout: the
+/// training artifact and its exported ONNX models side by side.
+/// </summary>
+public sealed class ModelRegistration(IModelRegistry registry, TimeProvider? time = null)
+{
+    /// <summary>Sub-folder with the training artifact (factors, ids, user lookup, manifest).</summary>
+    public const string Training = "training";
+
+    /// <summary>Sub-folder with the exported ONNX graphs.</summary>
+    public const string Scoring = "scoring";
+
+    /// <summary>
+    /// Registers the artifact in <paramref name="artifactDir"/>: verifies it, copies it and exports its ONNX models.
+    /// The artifact stays untouched.
+    /// </summary>
+    public Task<ModelVersionInfo> AddAsync(string artifactDir, CancellationToken cancellationToken) =>
+        registry.AddAsync(async (staging, ct) =>
+        {
+            var artifact = ModelArtifact.Load(artifactDir, verifyChecksums: true);
+            var trainingDir = Path.Combine(staging, Training);
+            Directory.CreateDirectory(trainingDir);
+            foreach (var file in Directory.EnumerateFiles(artifact.Directory))
+            {
+                File.Copy(file, Path.Combine(trainingDir, Path.GetFileName(file)));
+            }
+
+            var exported = ItemFactorModelExporter.Export("pending", artifact.ItemFactors, artifact.Factors, artifact.ItemIds);
+            await exported.SaveAsync(Path.Combine(staging, Scoring), ct);
+            return new ModelVersionInfo(
+                "pending",
+                (time ?? TimeProvider.System).GetUtcNow(),
+                Path.GetFullPath(artifactDir),
+                artifact.ItemIds.Count,
+                artifact.Factors,
+                artifact.Manifest.Metrics);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Reads the fold-in constants the model was trained with from the manifest's training settings (written by
+    /// <c>IalsCliOptions.ToJson</c>), with iALS's defaults where a key is missing.
+    /// </summary>
+    public static (float Alpha, float Lambda, float RegularizationExponent) TrainingConstants(ArtifactManifest manifest)
+    {
+        var defaults = new IalsOptions();
+        var training = manifest.Training;
+        return (
+            Read(training, "alpha", defaults.Alpha),
+            Read(training, "lambda", defaults.Lambda),
+            Read(training, "reg_exponent", defaults.RegularizationExponent));
+    }
+
+    private static float Read(JsonObject? node, string name, float fallback) =>
+        node?[name] is JsonValue value && value.TryGetValue<double>(out var number) ? (float)number : fallback;
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RecoGrid.Grains.Models;
+using RecoGrid.Scoring.Hosting;
+using RecoGrid.Scoring.Onnx;
+using RecoGrid.Storage.Models;
+using RecoGrid.Training.Artifacts;
+using RecoGrid.Training.Linalg;
+using RecoGrid.Training.Solvers;
+
+namespace RecoGrid.Server.Models;
+
+/// <summary>
+/// Watches the model registry and loads each promoted version on this silo: the fold-in model for user
+/// grains and, on scoring silos, the ONNX sessions. The previous version stays loaded for requests in flight.
+/// </summary>
+public sealed partial class ModelWatcher(
+    IModelRegistry registry,
+    ActiveModelHolder active,
+    ScoringEngine? engine,
+    IOptions<ModelServingOptions> options,
+    ILogger<ModelWatcher> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Checks the registry now and loads the promoted version if it is new here.</summary>
+    public async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var state = await registry.GetAsync(cancellationToken);
+            if (state.Active is null || state.Active == active.Version)
+            {
+                return;
+            }
+
+            var info = state.Find(state.Active) ?? throw new ModelRegistryException($"The registry names '{state.Active}' active but does not list it.");
+            var folder = await registry.MaterializeAsync(info.Version, cancellationToken);
+            if (engine?.GetModel(info.Version) is not null)
+            {
+                // Still loaded (a rollback to the previous version): just make it active again.
+                engine.Activate(info.Version);
+            }
+            else if (engine is not null)
+            {
+                var exported = await ScoringModelArtifact.LoadAsync(Path.Combine(folder, ModelRegistration.Scoring), info.Version, info.Factors, cancellationToken);
+                engine.LoadVersion(exported, activate: true);
+            }
+
+            var artifact = ModelArtifact.Load(Path.Combine(folder, ModelRegistration.Training), verifyChecksums: false);
+            var gram = GramMatrix.Compute(artifact.ItemFactors, artifact.ItemIds.Count, artifact.Factors, Math.Max(1, Environment.ProcessorCount));
+            var (alpha, lambda, exponent) = ModelRegistration.TrainingConstants(artifact.Manifest);
+            var lookup = artifact.HasUserFactors ? artifact.OpenUserLookup() : null;
+            active.Set(
+                new FoldInModel(info.Version, artifact.Factors, artifact.ItemIds, artifact.ItemFactors, gram, new IalsSolveParameters(alpha, lambda, exponent), lookup is null ? null : new ArtifactUserVectors(lookup)),
+                lookup);
+            LogLoaded(info.Version, info.Items, info.Factors, engine is not null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval);
+        do
+        {
+            try
+            {
+                await SyncAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogLoadFailed(exception);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is now served on this silo ({Items} items, {Factors} factors, scoring engine: {Scoring}).")]
+    private partial void LogLoaded(string version, int items, int factors, bool scoring);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Loading the promoted model failed; still serving the previous one.")]
+    private partial void LogLoadFailed(Exception exception);
+}

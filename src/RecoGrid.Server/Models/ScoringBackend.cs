@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using RecoGrid.Abstractions;
+using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Scoring;
+using RecoGrid.Scoring;
+using RecoGrid.Scoring.Hosting;
+
+namespace RecoGrid.Server.Models;
+
+/// <summary>A scoring silo's engine behind its scoring grains: ONNX Runtime ranking with catalogue filters.</summary>
+public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : IScoringBackend
+{
+    public async Task<ScoreResponse> ScoreAsync(ScoreCall call, CancellationToken cancellationToken)
+    {
+        var view = await catalog.GetAsync(cancellationToken);
+        var model = engine.GetModel(call.ModelVersion);
+        if (model is null)
+        {
+            return new ScoreResponse(ScoreStatus.VersionNotLoaded, [], call.ModelVersion, TimeSpan.Zero,
+                $"Model version '{call.ModelVersion}' is not loaded here (active: {engine.ActiveVersion ?? "none"}).");
+        }
+
+        // Unavailable items and the category filter are checked per candidate against the silo's catalogue copy.
+        var ids = model.ItemIds;
+        var category = call.Category;
+        bool Filter(int index) => view.IsRecommendable(ids[index], category);
+        try
+        {
+            var result = await engine.ScoreAsync(new ScoringRequest
+            {
+                ModelVersion = call.ModelVersion,
+                UserVector = call.UserVector,
+                Count = call.Count,
+                ExcludeItemIds = call.Exclude,
+                Filter = Filter,
+            }, cancellationToken);
+            return ScoreResponse.Ranked(result.ModelVersion, [.. result.Items.Select(i => new Abstractions.ScoredItem(i.ItemId, i.Score))]);
+        }
+        catch (ScoringOverloadedException overloaded)
+        {
+            return new ScoreResponse(ScoreStatus.Overloaded, [], call.ModelVersion, overloaded.RetryAfter, overloaded.Message);
+        }
+        catch (ModelVersionNotLoadedException missing)
+        {
+            return new ScoreResponse(ScoreStatus.VersionNotLoaded, ImmutableArray<Abstractions.ScoredItem>.Empty, call.ModelVersion, TimeSpan.Zero, missing.Message);
+        }
+    }
+}

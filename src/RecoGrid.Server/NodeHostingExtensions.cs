@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using RecoGrid.Grains;
+using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Models;
+using RecoGrid.Grains.Scoring;
+using RecoGrid.Scoring;
+using RecoGrid.Server.Configuration;
+using RecoGrid.Server.Events;
+using RecoGrid.Server.Health;
+using RecoGrid.Server.Hosting;
+using RecoGrid.Server.Models;
+
+namespace RecoGrid.Server;
+
+/// <summary>The node runtime: an Orleans silo with RecoGrid's grains, storage, model serving and event rules.</summary>
+public static class NodeHostingExtensions
+{
+    /// <summary>
+    /// Adds a RecoGrid node to the host: the silo (clustering, role metadata, grain storage chosen by configuration with
+    /// the local file system as the default), the grains' services, model serving and the event rules. Every setting is
+    /// validated at start-up, and unknown keys under RecoGrid's sections are reported.
+    /// </summary>
+    public static IHostApplicationBuilder AddRecoGridNode(this IHostApplicationBuilder builder, NodeOptions node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var dataDir = Path.GetFullPath(node.DataDir);
+        Directory.CreateDirectory(dataDir);
+        node = node with { DataDir = dataDir };
+        builder.Services.AddSingleton(node);
+        NodeConfigurationDefaults.Apply(builder.Configuration, dataDir);
+
+        var services = builder.Services;
+        services.AddValidatedOptions<NodeClusterOptions, NodeClusterOptionsValidator>(NodeClusterOptions.Section);
+        services.AddValidatedOptions<NodeStorageOptions, NodeStorageOptionsValidator>(NodeStorageOptions.Section);
+        services.AddValidatedOptions<EventOptions, EventOptionsValidator>(EventOptions.Section);
+        services.AddKnownSettings(new KnownSettingsSection(
+            NodeClusterOptions.Section,
+            [typeof(NodeClusterOptions)],
+            ["Name", "Messaging", "Endpoints", "EnableDistributedTracing", "Clustering", "Reminders", "BroadcastChannel", "Streaming", "GrainStorage", "GrainDirectory"]));
+        services.AddKnownSettings(NodeStorageOptions.Section, typeof(NodeStorageOptions));
+        services.AddKnownSettings(EventOptions.Section, typeof(EventOptions));
+        services.AddKnownSettings(UserOptions.Section, typeof(UserOptions));
+        services.AddKnownSettings(CatalogOptions.Section, typeof(CatalogOptions));
+        services.AddKnownSettings(PopularityOptions.Section, typeof(PopularityOptions));
+        services.AddKnownSettings(ModelPathOptions.Section, typeof(ModelPathOptions), typeof(ScoringOptions));
+        services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions));
+
+        var cluster = builder.Configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
+        builder.UseOrleans(silo =>
+        {
+            var primary = cluster.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort);
+            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRole.MetadataKey] = node.Role.Name });
+        });
+
+        // Model serving first: it registers this node's model source and scoring backend before the grains' defaults.
+        services.AddRecoGridModelServing(node);
+        services.AddRecoGridGrains();
+        services.AddRecoGridReadiness();
+        return builder;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace RecoGrid.ServiceDefaults;
+
+/// <summary>
+/// What every RecoGrid process shares, after eShop's ServiceDefaults: health endpoints on ASP.NET Core's health checks,
+/// and the place where telemetry is configured.
+/// </summary>
+public static class Extensions
+{
+    /// <summary>The tag a health check carries when it must pass before the process takes traffic.</summary>
+    public const string ReadyTag = "ready";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Adds health checks (components add theirs, tagged <see cref="ReadyTag"/> when readiness depends on them).</summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks();
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/healthz</c> (liveness: the process answers; no check runs) and <c>/readyz</c> (every check tagged
+    /// <see cref="ReadyTag"/>: 200 with the checks' data, or 503 problem+json naming what is not ready).
+    /// </summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = _ => false,
+            ResponseWriter = (context, _) => WriteJsonAsync(context, StatusCodes.Status200OK, new Dictionary<string, object> { ["status"] = "alive" }),
+        })
+            .WithDisplayName("Healthz");
+
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = WriteReadinessAsync,
+        })
+            .WithDisplayName("Readyz");
+        return app;
+    }
+
+    private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        if (report.Status == HealthStatus.Unhealthy)
+        {
+            var failures = report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Value.Description ?? e.Key);
+            return Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Not ready.",
+                detail: string.Join(" ", failures)).ExecuteAsync(context);
+        }
+
+        var body = new Dictionary<string, object> { ["status"] = "ready" };
+        foreach (var (name, value) in report.Entries.SelectMany(e => e.Value.Data))
+        {
+            body[name] = value;
+        }
+
+        return WriteJsonAsync(context, StatusCodes.Status200OK, body);
+    }
+
+    private static Task WriteJsonAsync(HttpContext context, int status, Dictionary<string, object> body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
+    }
+}
