@@ -14,6 +14,7 @@ internal readonly unsafe struct CholeskySolver : IRowSolver
     public int ScratchLength(int factors) => factors * factors;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     void IRowSolver.SolveRow(
         float* y,
         int d,

@@ -18,6 +18,7 @@ internal readonly unsafe struct ConjugateGradientSolver(int steps) : IRowSolver
     public int ScratchLength(int factors) => 3 * factors;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SolveRow(
         float* y,
         int d,
