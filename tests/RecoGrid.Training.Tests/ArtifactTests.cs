@@ -69,7 +69,7 @@ public sealed class ArtifactTests : IDisposable
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(WriteSample(), "manifest.json")))!;
 
-        Assert.Equal(1, (int)json["format_version"]!);
+        Assert.Equal(ArtifactManifest.CurrentFormatVersion, (int)json["format_version"]!);
         Assert.Equal(Factors, (int)json["factors"]!);
         Assert.Equal(64, ((string)json["files"]!["item_ids.txt"]!["sha256"]!).Length);
     }

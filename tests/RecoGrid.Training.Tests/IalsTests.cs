@@ -17,6 +17,9 @@ public sealed class IalsTests
         Seed = 11,
     };
 
+    private static IalsSolverSettings Settings(int d, IalsSolveParameters parameters, IalsSolver solver, int cgSteps = 3, int threads = 2) =>
+        new() { Factors = d, Parameters = parameters, Solver = solver, CgSteps = cgSteps, Threads = threads };
+
     [Fact]
     public void CgAndCholeskyAgreeOnSmallProblems()
     {
@@ -28,11 +31,11 @@ public sealed class IalsTests
         var parameters = new IalsSolveParameters(Alpha: 3f, Lambda: 0.5f, RegularizationExponent: 0.5f);
 
         var exact = new float[40 * d];
-        CholeskySolver.UpdateRows(data, exact, items, gram, d, parameters, threads: 2);
+        IalsHalfStep.Solve(data, exact, items, gram, Settings(d, parameters, IalsSolver.Cholesky));
 
         // CG in exact arithmetic converges in d steps; from a zero start with 2d steps it must match the exact solve.
         var iterative = new float[40 * d];
-        ConjugateGradientSolver.UpdateRows(data, iterative, items, gram, d, parameters, steps: 2 * d, threads: 2);
+        IalsHalfStep.Solve(data, iterative, items, gram, Settings(d, parameters, IalsSolver.ConjugateGradient, cgSteps: 2 * d));
         for (var k = 0; k < exact.Length; k++)
         {
             Assert.True(Math.Abs(exact[k] - iterative[k]) < 1e-3 * (1 + Math.Abs(exact[k])), $"entry {k}: {exact[k]} vs {iterative[k]}");
@@ -51,7 +54,7 @@ public sealed class IalsTests
         var start = PlantedData.RandomNormal(12 * d, seed: 15, scale: 0.1f);
 
         var together = (float[])start.Clone();
-        ConjugateGradientSolver.UpdateRows(itemUsers, together, users, gram, d, parameters, steps: 3, threads: 2);
+        IalsHalfStep.Solve(itemUsers, together, users, gram, Settings(d, parameters, IalsSolver.ConjugateGradient, cgSteps: 3));
 
         for (var item = 0; item < itemUsers.Rows; item++)
         {
@@ -62,15 +65,15 @@ public sealed class IalsTests
                 itemUsers.RowIndices(item).ToArray(),
                 itemUsers.RowValues(item).ToArray());
             var alone = start.AsSpan(item * d, d).ToArray();
-            ConjugateGradientSolver.UpdateRows(single, alone, users, gram, d, parameters, steps: 3, threads: 1);
+            IalsHalfStep.Solve(single, alone, users, gram, Settings(d, parameters, IalsSolver.ConjugateGradient, cgSteps: 3, threads: 1));
             Assert.Equal(alone, together.AsSpan(item * d, d).ToArray());
         }
 
         // And on long rows, enough CG steps reach the exact solution.
         var converged = (float[])start.Clone();
-        ConjugateGradientSolver.UpdateRows(itemUsers, converged, users, gram, d, parameters, steps: 3 * d, threads: 2);
+        IalsHalfStep.Solve(itemUsers, converged, users, gram, Settings(d, parameters, IalsSolver.ConjugateGradient, cgSteps: 3 * d));
         var exact = new float[12 * d];
-        CholeskySolver.UpdateRows(itemUsers, exact, users, gram, d, parameters, threads: 2);
+        IalsHalfStep.Solve(itemUsers, exact, users, gram, Settings(d, parameters, IalsSolver.Cholesky));
         for (var k = 0; k < exact.Length; k++)
         {
             Assert.True(Math.Abs(exact[k] - converged[k]) < 1e-3 * (1 + Math.Abs(exact[k])), $"entry {k}: {exact[k]} vs {converged[k]}");
@@ -96,21 +99,13 @@ public sealed class IalsTests
 
         // The last half-step solved the items, so one more exact user half-step is what fold-in must reproduce.
         var users = (float[])model.UserFactors.Clone();
-        CholeskySolver.UpdateRows(data, users, model.ItemFactors, model.ItemGram(), model.Factors, options.SolveParameters, threads: 2);
+        IalsHalfStep.Solve(data, users, model.ItemFactors, model.ItemGram(), options.SolverSettings);
 
+        var foldIn = new IalsFoldIn(model.ItemFactors, model.Factors, model.ItemGram(), options.SolveParameters);
         var folded = new float[model.Factors];
         foreach (var u in new[] { 0, 17, 199 })
         {
-            FoldIn.SolveUser(
-                model.ItemFactors,
-                model.Factors,
-                model.ItemGram(),
-                data.RowIndices(u),
-                data.RowValues(u),
-                options.Alpha,
-                options.Lambda,
-                options.RegularizationExponent,
-                folded);
+            foldIn.SolveUser(data.RowIndices(u), data.RowValues(u), folded);
             for (var f = 0; f < model.Factors; f++)
             {
                 var expected = users[(u * model.Factors) + f];
@@ -132,7 +127,7 @@ public sealed class IalsTests
         const float lambda = 0.7f;
         const float exponent = 0.5f;
         var x = new float[d];
-        FoldIn.SolveUser(y, d, gram, user, weights, alpha, lambda, exponent, x);
+        new IalsFoldIn(y, d, gram, new IalsSolveParameters(alpha, lambda, exponent)).SolveUser(user, weights, x);
 
         // Residual of (Σ_all y·yᵀ + Σ_user (c−1)·y·yᵀ + λ_u·I)·x − Σ_user c·y, built from scratch in double.
         var lambdaUser = lambda * Math.Pow(user.Length + 1, exponent);

@@ -3,14 +3,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using RecoGrid.Cli.Offline;
-using RecoGrid.Training.Artifacts;
 using RecoGrid.Training.Data;
+using RecoGrid.Training.Evaluation;
 using RecoGrid.Training.Models;
+using RecoGrid.Training.Pipeline;
 using Spectre.Console;
 
 namespace RecoGrid.Cli.Commands;
 
-/// <summary>`recogrid train`: loads interactions, trains iALS and writes a model artifact.</summary>
+/// <summary>`recogrid train`: runs the training pipeline on an interaction file and writes a model artifact.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -30,6 +31,11 @@ internal static class TrainCommand
         {
             Description = "Skip computing the training loss after each iteration (saves about one user pass per iteration).",
         };
+        var evaluateHoldout = new Option<double?>("--evaluate-holdout")
+        {
+            Description = "Hold this share of users (e.g. 0.1) out of training, score them and record the metrics in the manifest; " +
+                "their vectors are then folded in from all their items.",
+        };
 
         var command = new Command("train", "Train an implicit-ALS model on an interaction file and write a model artifact.");
         data.AddTo(command);
@@ -37,42 +43,37 @@ internal static class TrainCommand
         command.Options.Add(output);
         command.Options.Add(json);
         command.Options.Add(noLoss);
+        command.Options.Add(evaluateHoldout);
         command.SetAction((parseResult, cancellationToken) => OfflineConsole.RunAsync(parseResult, cancellationToken, async (console, ct) =>
         {
             var options = ials.ToOptions(parseResult, computeLoss: !parseResult.GetValue(noLoss));
+            var holdout = Holdout(parseResult.GetValue(evaluateHoldout), options.Seed);
             var outDirectory = parseResult.GetValue(output)!;
             var total = Stopwatch.StartNew();
-            var loaded = await OfflineConsole.LoadAsync(console, data, parseResult, ct);
-            var loadSeconds = total.Elapsed.TotalSeconds;
-
-            var reports = new List<IterationReport>();
-            var model = await FitAsync(console, loaded.UserItems, options, reports, ct);
-
-            var seconds = reports.Select(r => r.Seconds).ToList();
-            var memory = RunMeasurements.Memory();
-            var loadOptions = data.ToLoadOptions(parseResult, null);
-            var training = IalsCliOptions.ToJson(options);
-            training["seconds_per_iteration"] = RunMeasurements.Array(seconds);
-            training["median_seconds_per_iteration"] = RunMeasurements.Median(seconds);
-            training["final_loss"] = reports.LastOrDefault()?.Loss;
-            var dataJson = RunMeasurements.Describe(loaded.Statistics);
-            dataJson["filters"] = DataOptions.Describe(loadOptions, parseResult.GetValue(data.Input)!.FullName);
-
-            ModelArtifact.Write(outDirectory.FullName, new ModelArtifactContent
+            var input = OfflineConsole.ExistingInput(data, parseResult);
+            var result = await RunWithProgressAsync(console, input, options, progress => new TrainingRequest
             {
-                Factors = model.Factors,
-                ItemIds = loaded.ItemIds,
-                ItemFactors = model.ItemFactors,
-                UserIds = loaded.UserIds,
-                UserFactors = model.UserFactors,
-                Training = training,
-                Data = dataJson,
-            });
+                Source = new InteractionFileSource(input.FullName, data.ToLoadOptions(parseResult, progress)),
+                OutputDirectory = outDirectory.FullName,
+                Options = options,
+                Evaluation = holdout,
+            }, ct);
 
-            var median = RunMeasurements.Median(seconds);
+            var manifest = result.Artifact.Manifest;
+            var median = result.MedianSecondsPerIteration;
+            var memory = RunMeasurements.Memory();
+            if (result.Evaluation is { } evaluation)
+            {
+                var k = holdout!.Ks.Min();
+                console.MarkupLine(
+                    $"Held-out users: {evaluation.EvaluatedUsers:N0} evaluated; " +
+                    string.Join(", ", RankingMetrics.PerUserMetricNames.Select(name =>
+                        $"{name}@{k} {evaluation.Metrics[$"{name}@{k}"].ToString("F4", CultureInfo.InvariantCulture)}")) + ".");
+            }
+
             console.MarkupLine(
-                $"Wrote [bold]{Markup.Escape(outDirectory.FullName)}[/]: {model.Users:N0} users × {model.Items:N0} items × {model.Factors} factors; " +
-                $"median {median.ToString("F3", CultureInfo.InvariantCulture)} s/iteration, peak memory {RunMeasurements.Bytes((long)memory["peak_memory_bytes"]!)}.");
+                $"Wrote [bold]{Markup.Escape(outDirectory.FullName)}[/]: {manifest.Users:N0} users × {manifest.Items:N0} items × {manifest.Factors} factors; " +
+                $"median {median?.ToString("F3", CultureInfo.InvariantCulture) ?? "n/a"} s/iteration, peak memory {RunMeasurements.Bytes((long)memory["peak_memory_bytes"]!)}.");
 
             if (parseResult.GetValue(json) is { } jsonFile)
             {
@@ -81,16 +82,21 @@ internal static class TrainCommand
                     ["command"] = "train",
                     ["artifact"] = outDirectory.FullName,
                     ["settings"] = IalsCliOptions.ToJson(options),
-                    ["data"] = dataJson.DeepClone(),
-                    ["load_seconds"] = loadSeconds,
-                    ["seconds_per_iteration"] = RunMeasurements.Array(seconds),
+                    ["data"] = manifest.Data?.DeepClone(),
+                    ["load_seconds"] = result.LoadSeconds,
+                    ["seconds_per_iteration"] = RunMeasurements.Array(result.SecondsPerIteration),
                     ["median_seconds_per_iteration"] = median,
-                    ["loss_per_iteration"] = new JsonArray([.. reports.Select(r => JsonValue.Create(r.Loss))]),
+                    ["loss_per_iteration"] = new JsonArray([.. result.Iterations.Select(r => JsonValue.Create(r.Loss))]),
                     ["total_seconds"] = total.Elapsed.TotalSeconds,
                     ["peak_memory_bytes"] = memory["peak_memory_bytes"]!.DeepClone(),
                     ["memory"] = memory,
                     ["processor_count"] = Environment.ProcessorCount,
                 };
+                if (result.Metrics is { } metrics)
+                {
+                    report["metrics"] = new JsonObject([.. metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))]);
+                }
+
                 await RunMeasurements.WriteJsonAsync(jsonFile, report, ct);
             }
 
@@ -103,24 +109,98 @@ internal static class TrainCommand
     internal static async Task<IalsModel> FitAsync(IAnsiConsole console, CsrMatrix userItems, IalsOptions options, List<IterationReport> reports, CancellationToken ct)
     {
         IalsModel? model = null;
-        await console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                var task = context.AddTask($"iALS d={options.Factors}", maxValue: Math.Max(1, options.Iterations));
-                void OnIteration(IterationReport report)
-                {
-                    reports.Add(report);
-                    var loss = report.Loss is { } l ? l.ToString("G6", CultureInfo.InvariantCulture) : "n/a";
-                    task.Description = $"iALS d={options.Factors} iteration {report.Iteration}/{options.Iterations}: {report.Seconds:F2} s, loss {loss}";
-                    console.MarkupLine($"  iteration {report.Iteration,3}: {report.Seconds.ToString("F3", CultureInfo.InvariantCulture)} s, loss {loss}");
-                    task.Increment(1);
-                }
+        await IterationProgress(console).StartAsync(async context =>
+        {
+            var task = AddIterationTask(context, options);
+            model = await Task.Run(
+                () => IalsModel.Fit(
+                    userItems,
+                    options,
+                    report =>
+                    {
+                        reports.Add(report);
+                        ShowIteration(console, task, options, report);
+                    },
+                    ct),
+                ct);
+            task.Value = task.MaxValue;
+        });
+        return model!;
+    }
 
-                model = await Task.Run(() => IalsModel.Fit(userItems, options, OnIteration, ct), ct);
+    /// <summary>
+    /// Runs the pipeline behind the command's two displays: the load bar, which clears into a one-line summary, then
+    /// the iteration bar. The run waits after loading until the iteration bar is up, so no iteration goes unshown.
+    /// </summary>
+    private static async Task<TrainingResult> RunWithProgressAsync(
+        IAnsiConsole console, FileInfo input, IalsOptions options, Func<IProgress<LoadProgress>, TrainingRequest> createRequest, CancellationToken ct)
+    {
+        var loaded = new TaskCompletionSource<InteractionStatistics>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var barShown = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<TrainingResult>? run = null;
+        try
+        {
+            await OfflineConsole.ShowLoadAsync(console, input, async progress =>
+            {
+                ProgressTask? bar = null;
+                var request = createRequest(progress) with
+                {
+                    OnLoaded = statistics =>
+                    {
+                        loaded.TrySetResult(statistics);
+                        bar = barShown.Task.WaitAsync(ct).GetAwaiter().GetResult();
+                    },
+                    OnIteration = report => ShowIteration(console, bar!, options, report),
+                };
+                run = Task.Run(() => TrainingPipeline.Run(request, ct), ct);
+                await Task.WhenAny(loaded.Task, run);
+                return loaded.Task.IsCompleted ? await loaded.Task : (await run).Statistics;
+            });
+
+            await IterationProgress(console).StartAsync(async context =>
+            {
+                var task = AddIterationTask(context, options);
+                barShown.TrySetResult(task);
+                await run!;
                 task.Value = task.MaxValue;
             });
-        return model!;
+        }
+        finally
+        {
+            // Never leave the run waiting for a display that failed to appear.
+            barShown.TrySetCanceled(CancellationToken.None);
+        }
+
+        return await run!;
+    }
+
+    private static HoldoutEvaluation? Holdout(double? fraction, int seed)
+    {
+        if (fraction is not { } share)
+        {
+            return null;
+        }
+
+        if (!(share > 0 && share < 1))
+        {
+            throw new OfflineUsageException($"--evaluate-holdout must be a share of users between 0 and 1 (exclusive), not {share.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        return new HoldoutEvaluation { HeldOutUserFraction = share, Seed = seed };
+    }
+
+    private static Progress IterationProgress(IAnsiConsole console) => console.Progress()
+        .AutoClear(false)
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn());
+
+    private static ProgressTask AddIterationTask(ProgressContext context, IalsOptions options) =>
+        context.AddTask($"iALS d={options.Factors}", maxValue: Math.Max(1, options.Iterations));
+
+    private static void ShowIteration(IAnsiConsole console, ProgressTask task, IalsOptions options, IterationReport report)
+    {
+        var loss = report.Loss is { } l ? l.ToString("G6", CultureInfo.InvariantCulture) : "n/a";
+        task.Description = $"iALS d={options.Factors} iteration {report.Iteration}/{options.Iterations}: {report.Seconds:F2} s, loss {loss}";
+        console.MarkupLine($"  iteration {report.Iteration,3}: {report.Seconds.ToString("F3", CultureInfo.InvariantCulture)} s, loss {loss}");
+        task.Increment(1);
     }
 }

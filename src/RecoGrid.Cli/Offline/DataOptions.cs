@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using RecoGrid.Training.Data;
 
 namespace RecoGrid.Cli.Offline;
@@ -143,18 +142,6 @@ internal sealed class DataOptions
         options.Validate();
         return options;
     }
-
-    /// <summary>The filter settings as recorded in JSON reports and manifests.</summary>
-    public static JsonObject Describe(InteractionLoadOptions options, string path) => new()
-    {
-        ["input"] = path,
-        ["min_value"] = options.MinValue,
-        ["keep_values"] = options.KeepValues,
-        ["min_user_interactions"] = options.MinUserInteractions,
-        ["min_item_users"] = options.MinItemUsers,
-        ["filter_fixed_point"] = options.FilterToFixedPoint,
-        ["skip_bad_lines"] = options.SkipBadLines,
-    };
 
     private static Dictionary<string, float>? ParseWeights(string? text)
     {

@@ -112,19 +112,7 @@ internal sealed class IalsCliOptions
     }
 
     /// <summary>The hyper-parameters in the --config file format (snake_case keys named like the options).</summary>
-    public static JsonObject ToJson(IalsOptions options) => new()
-    {
-        ["model"] = "ials",
-        ["factors"] = options.Factors,
-        ["iterations"] = options.Iterations,
-        ["alpha"] = options.Alpha,
-        ["lambda"] = options.Lambda,
-        ["reg_exponent"] = options.RegularizationExponent,
-        ["solver"] = options.Solver == IalsSolver.Cholesky ? "cholesky" : "cg",
-        ["cg_steps"] = options.CgSteps,
-        ["threads"] = options.Threads,
-        ["seed"] = options.Seed,
-    };
+    public static JsonObject ToJson(IalsOptions options) => options.ToJson();
 
     public static IalsSolver ParseSolver(string? name) => name?.ToLowerInvariant() switch
     {

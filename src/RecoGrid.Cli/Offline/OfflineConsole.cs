@@ -72,32 +72,47 @@ internal static class OfflineConsole
     /// <summary>Loads an interaction file behind a progress bar of bytes read.</summary>
     public static async Task<InteractionData> LoadAsync(IAnsiConsole console, DataOptions dataOptions, ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var input = parseResult.GetValue(dataOptions.Input)!;
-        if (!input.Exists)
-        {
-            throw new OfflineUsageException($"--input: '{input.FullName}' does not exist.");
-        }
-
+        var input = ExistingInput(dataOptions, parseResult);
         InteractionData? data = null;
+        await ShowLoadAsync(console, input, async progress =>
+        {
+            var options = dataOptions.ToLoadOptions(parseResult, progress);
+            data = await Task.Run(() => InteractionLoader.Load(input.FullName, options, cancellationToken), cancellationToken);
+            return data.Statistics;
+        });
+        return data!;
+    }
+
+    /// <summary>The --input file; a usage error naming it when it does not exist.</summary>
+    public static FileInfo ExistingInput(DataOptions dataOptions, ParseResult parseResult)
+    {
+        var input = parseResult.GetValue(dataOptions.Input)!;
+        return input.Exists ? input : throw new OfflineUsageException($"--input: '{input.FullName}' does not exist.");
+    }
+
+    /// <summary>
+    /// Shows a progress bar of bytes read from <paramref name="input"/> while <paramref name="load"/> runs (it reports
+    /// through the progress it is given), then one line on what the load read, dropped and kept.
+    /// </summary>
+    public static async Task ShowLoadAsync(IAnsiConsole console, FileInfo input, Func<IProgress<LoadProgress>, Task<InteractionStatistics>> load)
+    {
+        InteractionStatistics? statistics = null;
         await console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>
             {
                 var task = context.AddTask($"Loading {Markup.Escape(input.Name)}", maxValue: Math.Max(1, input.Length));
-                var progress = new SynchronousProgress<LoadProgress>(p => task.Value = p.BytesRead);
-                var options = dataOptions.ToLoadOptions(parseResult, progress);
-                data = await Task.Run(() => InteractionLoader.Load(input.FullName, options, cancellationToken), cancellationToken);
+                statistics = await load(new SynchronousProgress<LoadProgress>(p => task.Value = p.BytesRead));
                 task.Value = task.MaxValue;
             });
 
-        var s = data!.Statistics;
+        var s = statistics!;
         console.MarkupLine(
             $"Loaded [bold]{s.Users:N0}[/] users, [bold]{s.Items:N0}[/] items, [bold]{s.NonZeros:N0}[/] interactions " +
             $"(density {s.Density:P3}) from {s.RowsParsed:N0} rows; dropped {s.RowsBelowMinValue:N0} below min value, " +
             $"merged {s.DuplicatesMerged:N0} duplicates, filtered {s.UsersFiltered:N0} users and {s.ItemsFiltered:N0} items" +
             (s.BadLinesSkipped > 0 ? $", skipped {s.BadLinesSkipped:N0} bad lines." : "."));
-        return data;
     }
 
     /// <summary>Reports on the calling thread (unlike <see cref="Progress{T}"/>, which posts to a context).</summary>

@@ -37,20 +37,7 @@ internal static class RunMeasurements
         };
     }
 
-    public static JsonObject Describe(InteractionStatistics s) => new()
-    {
-        ["lines"] = s.Lines,
-        ["rows_parsed"] = s.RowsParsed,
-        ["bad_lines_skipped"] = s.BadLinesSkipped,
-        ["rows_below_min_value"] = s.RowsBelowMinValue,
-        ["duplicates_merged"] = s.DuplicatesMerged,
-        ["users_filtered"] = s.UsersFiltered,
-        ["items_filtered"] = s.ItemsFiltered,
-        ["users"] = s.Users,
-        ["items"] = s.Items,
-        ["interactions"] = s.NonZeros,
-        ["density"] = s.Density,
-    };
+    public static JsonObject Describe(InteractionStatistics s) => s.ToJson();
 
     public static JsonArray Array(IEnumerable<double> values) => [.. values.Select(v => JsonValue.Create(v))];
 

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using RecoGrid.Training.Models;
 using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Grains.Models;
@@ -9,6 +10,8 @@ namespace RecoGrid.Grains.Models;
 /// </summary>
 public sealed class FoldInModel
 {
+    private readonly IalsFoldIn _foldIn;
+
     public FoldInModel(
         string version, int factors, IReadOnlyList<string> itemIds, float[] itemFactors, float[] itemGram,
         IalsSolveParameters parameters, IUserVectorSource? trainedUsers)
@@ -19,6 +22,7 @@ public sealed class FoldInModel
         ItemGram = itemGram;
         Parameters = parameters;
         TrainedUsers = trainedUsers;
+        _foldIn = new IalsFoldIn(itemFactors, factors, itemGram, parameters);
         ItemIndex = itemIds.Select((id, index) => (id, index)).ToFrozenDictionary(p => p.id, p => p.index, StringComparer.Ordinal);
     }
 
@@ -59,7 +63,7 @@ public sealed class FoldInModel
         var items = weights.Keys.ToArray();
         var values = items.Select(i => weights[i]).ToArray();
         var result = new float[Factors];
-        FoldIn.SolveUser(ItemFactors, Factors, ItemGram, items, values, Parameters.Alpha, Parameters.Lambda, Parameters.RegularizationExponent, result);
+        _foldIn.SolveUser(items, values, result);
         return result;
     }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using RecoGrid.Scoring.Onnx;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
-using RecoGrid.Training.Models;
 
 namespace RecoGrid.Server.Models;
 
@@ -45,19 +43,12 @@ public sealed class ModelRegistration(IModelRegistry registry, TimeProvider? tim
         }, cancellationToken);
 
     /// <summary>
-    /// Reads the fold-in constants the model was trained with from the manifest's training settings (written by
-    /// <c>IalsCliOptions.ToJson</c>), with iALS's defaults where a key is missing.
+    /// The fold-in constants the model was trained with: the manifest's typed solve section, or for a version-1
+    /// artifact the keys <c>recogrid train</c> wrote among its training settings, with iALS's defaults where missing.
     /// </summary>
     public static (float Alpha, float Lambda, float RegularizationExponent) TrainingConstants(ArtifactManifest manifest)
     {
-        var defaults = new IalsOptions();
-        var training = manifest.Training;
-        return (
-            Read(training, "alpha", defaults.Alpha),
-            Read(training, "lambda", defaults.Lambda),
-            Read(training, "reg_exponent", defaults.RegularizationExponent));
+        var parameters = manifest.SolveParameters;
+        return (parameters.Alpha, parameters.Lambda, parameters.RegularizationExponent);
     }
-
-    private static float Read(JsonObject? node, string name, float fallback) =>
-        node?[name] is JsonValue value && value.TryGetValue<double>(out var number) ? (float)number : fallback;
 }

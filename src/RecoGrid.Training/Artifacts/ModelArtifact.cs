@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Training.Artifacts;
 
@@ -22,6 +23,12 @@ public sealed class ModelArtifactContent
 
     /// <summary>User factors, users × d; required with <see cref="UserIds"/>.</summary>
     public ReadOnlyMemory<float> UserFactors { get; init; }
+
+    /// <summary>Which model the factors belong to, e.g. <see cref="ArtifactManifest.IalsModel"/>.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The constants the factors were trained with, recorded for fold-in.</summary>
+    public IalsSolveParameters? Solve { get; init; }
 
     /// <summary>Training configuration to record in the manifest.</summary>
     public JsonObject? Training { get; init; }
@@ -148,6 +155,8 @@ public sealed class ModelArtifact
 
         var manifest = new ArtifactManifest
         {
+            Model = content.Model,
+            Solve = content.Solve,
             Factors = d,
             Items = content.ItemIds.Count,
             Users = users?.Count ?? 0,
@@ -218,10 +227,13 @@ public sealed class ModelArtifact
             throw new ModelArtifactException(directory, ArtifactFiles.Manifest, "missing; the artifact is incomplete or this is not an artifact directory.");
         }
 
+        var bytes = File.ReadAllBytes(path);
         ArtifactManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllBytes(path), ArtifactManifest.JsonOptions);
+            // The version is checked before the rest is bound, so a newer layout is refused as newer, not as invalid.
+            CheckFormatVersion(directory, JsonNode.Parse(bytes));
+            manifest = JsonSerializer.Deserialize<ArtifactManifest>(bytes, ArtifactManifest.JsonOptions);
         }
         catch (JsonException e)
         {
@@ -233,9 +245,9 @@ public sealed class ModelArtifact
             throw new ModelArtifactException(directory, ArtifactFiles.Manifest, "empty.");
         }
 
-        if (manifest.FormatVersion is < 1 or > ArtifactManifest.CurrentFormatVersion)
+        if (manifest.FormatVersion == 1)
         {
-            throw new ModelArtifactException(directory, ArtifactFiles.Manifest, $"format version {manifest.FormatVersion} is not supported (this build reads up to {ArtifactManifest.CurrentFormatVersion}).");
+            manifest = manifest.UpgradeFromVersion1();
         }
 
         if (manifest.Factors <= 0 || manifest.Items < 0 || manifest.Users < 0)
@@ -253,6 +265,35 @@ public sealed class ModelArtifact
         }
 
         return manifest;
+    }
+
+    private static void CheckFormatVersion(string directory, JsonNode? root)
+    {
+        if (root is not JsonObject json)
+        {
+            throw new ModelArtifactException(directory, ArtifactFiles.Manifest, "empty or not a JSON object.");
+        }
+
+        if (json["format_version"] is not JsonValue value || !value.TryGetValue<int>(out var version))
+        {
+            throw new ModelArtifactException(directory, ArtifactFiles.Manifest, "has no integer format_version.");
+        }
+
+        if (version > ArtifactManifest.CurrentFormatVersion)
+        {
+            throw new ModelArtifactException(
+                directory,
+                ArtifactFiles.Manifest,
+                $"format version {version} is newer than this build reads (versions {ArtifactManifest.OldestFormatVersion} to {ArtifactManifest.CurrentFormatVersion}); load it with a newer RecoGrid.");
+        }
+
+        if (version < ArtifactManifest.OldestFormatVersion)
+        {
+            throw new ModelArtifactException(
+                directory,
+                ArtifactFiles.Manifest,
+                $"format version {version} is not supported (this build reads versions {ArtifactManifest.OldestFormatVersion} to {ArtifactManifest.CurrentFormatVersion}).");
+        }
     }
 
     /// <summary>Checks existence and length (cheap), then the SHA-256 when <paramref name="checksum"/> is set.</summary>

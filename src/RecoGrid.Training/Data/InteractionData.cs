@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace RecoGrid.Training.Data;
 
 /// <summary>
@@ -115,4 +117,20 @@ public sealed record InteractionStatistics
 
     /// <summary>Fraction of the user × item matrix that is non-zero.</summary>
     public double Density => Users == 0 || Items == 0 ? 0 : NonZeros / ((double)Users * Items);
+
+    /// <summary>The counts as recorded in manifests and reports (snake_case keys; <see cref="NonZeros"/> is "interactions").</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["lines"] = Lines,
+        ["rows_parsed"] = RowsParsed,
+        ["bad_lines_skipped"] = BadLinesSkipped,
+        ["rows_below_min_value"] = RowsBelowMinValue,
+        ["duplicates_merged"] = DuplicatesMerged,
+        ["users_filtered"] = UsersFiltered,
+        ["items_filtered"] = ItemsFiltered,
+        ["users"] = Users,
+        ["items"] = Items,
+        ["interactions"] = NonZeros,
+        ["density"] = Density,
+    };
 }

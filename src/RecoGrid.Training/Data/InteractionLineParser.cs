@@ -3,7 +3,7 @@ using System.Globalization;
 namespace RecoGrid.Training.Data;
 
 /// <summary>
-/// Parses lines one at a time into a <see cref="TripletBuffer"/>. The first non-blank line is held until the
+/// Parses lines one at a time into an <see cref="InteractionAccumulator"/>. The first non-blank line is held until the
 /// second arrives, so the separator, header and column positions can be decided from both.
 /// </summary>
 internal sealed class InteractionLineParser
@@ -19,10 +19,8 @@ internal sealed class InteractionLineParser
 
     private readonly string _path;
     private readonly InteractionLoadOptions _options;
-    private readonly IdMap _users = new();
-    private readonly IdMap _items = new();
     private readonly Dictionary<string, float>.AlternateLookup<ReadOnlySpan<char>> _eventWeights;
-    private TripletBuffer? _rows;
+    private InteractionAccumulator? _rows;
     private string? _pendingLine;
     private long _pendingLineNumber;
     private FieldSeparator _separator;
@@ -34,8 +32,6 @@ internal sealed class InteractionLineParser
     private int _minFields;
     private long _lines;
     private long _badLines;
-    private long _rowsParsed;
-    private long _belowMinValue;
 
     public InteractionLineParser(string path, InteractionLoadOptions options)
     {
@@ -93,45 +89,8 @@ internal sealed class InteractionLineParser
         }
     }
 
-    public InteractionData Build(CancellationToken cancellationToken)
-    {
-        if (_rows is null || _rows.Count == 0)
-        {
-            throw new InteractionFormatException(_path, 0, _rowsParsed == 0
-                ? "no interactions found (the file is empty, has only a header, or every line was skipped)."
-                : $"no interactions left: all {_rowsParsed} rows were below the minimum value {_options.MinValue}.");
-        }
-
-        var assembled = CsrAssembler.Assemble(
-            _rows, _users.Count, _items.Count, _options.MinUserInteractions, _options.MinItemUsers, _options.FilterToFixedPoint, cancellationToken);
-        _rows = null;
-        var matrix = assembled.Matrix;
-        if (matrix.NonZeros == 0)
-        {
-            throw new InteractionFormatException(_path, 0,
-                $"no interactions left after the filters (min user interactions {_options.MinUserInteractions}, min item users {_options.MinItemUsers}).");
-        }
-
-        var statistics = new InteractionStatistics
-        {
-            Lines = _lines,
-            BadLinesSkipped = _badLines,
-            RowsParsed = _rowsParsed,
-            RowsBelowMinValue = _belowMinValue,
-            DuplicatesMerged = assembled.DuplicatesMerged,
-            UsersFiltered = assembled.UsersFiltered,
-            ItemsFiltered = assembled.ItemsFiltered,
-            Users = matrix.Rows,
-            Items = matrix.Columns,
-            NonZeros = matrix.NonZeros,
-        };
-        return new InteractionData(
-            _users.Select(assembled.UserIndex, matrix.Rows),
-            _items.Select(assembled.ItemIndex, matrix.Columns),
-            matrix,
-            assembled.Timestamps,
-            statistics);
-    }
+    public InteractionData Build(CancellationToken cancellationToken) =>
+        (_rows ?? new InteractionAccumulator(_options.Filters, withTimestamps: false)).Build(_path, _lines, _badLines, cancellationToken);
 
     /// <summary>Decides separator, header and columns; returns whether <paramref name="first"/> is a header.</summary>
     private bool ResolveLayout(string first, ReadOnlySpan<char> second)
@@ -165,7 +124,7 @@ internal sealed class InteractionLineParser
         }
 
         _minFields = Math.Max(Math.Max(_userColumn, _itemColumn), Math.Max(_valueColumn, Math.Max(_timeColumn, _eventColumn))) + 1;
-        _rows = new TripletBuffer(_timeColumn != None);
+        _rows = new InteractionAccumulator(_options.Filters, _timeColumn != None);
         return isHeader;
     }
 
@@ -312,24 +271,7 @@ internal sealed class InteractionLineParser
             }
         }
 
-        _rowsParsed++;
-        if (_options.MinValue is { } minimum)
-        {
-            // The threshold reads the raw value; positives weigh 1 unless values are kept.
-            if (weight < minimum)
-            {
-                _belowMinValue++;
-                return;
-            }
-
-            if (!_options.KeepValues)
-            {
-                weight = 1f;
-            }
-        }
-
-        weight *= eventWeight;
-        _rows!.Add(_users.GetOrAdd(user), _items.GetOrAdd(item), weight, timestamp);
+        _rows!.Add(user, item, weight, timestamp, eventWeight);
     }
 
     private void Bad(long lineNumber, string reason)

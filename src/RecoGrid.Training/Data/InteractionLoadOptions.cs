@@ -73,6 +73,16 @@ public sealed class InteractionLoadOptions
     /// <summary>Receives bytes read against the file length, every few megabytes and once at the end of parsing.</summary>
     public IProgress<LoadProgress>? Progress { get; set; }
 
+    /// <summary>The filters of these options, shared with sources other than files.</summary>
+    public InteractionFilters Filters => new()
+    {
+        MinValue = MinValue,
+        KeepValues = KeepValues,
+        MinUserInteractions = MinUserInteractions,
+        MinItemUsers = MinItemUsers,
+        FilterToFixedPoint = FilterToFixedPoint,
+    };
+
     /// <summary>Checks settings that do not depend on the file; messages name the setting.</summary>
     public void Validate()
     {
@@ -86,15 +96,7 @@ public sealed class InteractionLoadOptions
             throw new ArgumentException("ItemColumn must name a column or give a position.", nameof(ItemColumn));
         }
 
-        if (MinUserInteractions < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MinUserInteractions), MinUserInteractions, "MinUserInteractions must be zero or more.");
-        }
-
-        if (MinItemUsers < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MinItemUsers), MinItemUsers, "MinItemUsers must be zero or more.");
-        }
+        Filters.Validate();
 
         if (EventColumn is not null && (EventWeights is null || EventWeights.Count == 0))
         {

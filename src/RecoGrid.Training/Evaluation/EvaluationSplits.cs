@@ -16,7 +16,20 @@ public static class EvaluationSplits
         int seed,
         double heldOutUserFraction = 0.2,
         double targetFraction = 0.2,
-        int minItemsToSplit = 5)
+        int minItemsToSplit = 5) =>
+        StrongGeneralization(userItems, seed, heldOutUserFraction, targetFraction, minItemsToSplit, out _);
+
+    /// <summary>
+    /// <see cref="StrongGeneralization(CsrMatrix, int, double, double, int)"/>, also giving which rows of
+    /// <paramref name="userItems"/> were held out (true) and so are rows of the fold-in and target matrices, in order.
+    /// </summary>
+    internal static EvaluationSplit StrongGeneralization(
+        CsrMatrix userItems,
+        int seed,
+        double heldOutUserFraction,
+        double targetFraction,
+        int minItemsToSplit,
+        out bool[] heldOut)
     {
         CheckFraction(heldOutUserFraction, nameof(heldOutUserFraction));
         CheckFraction(targetFraction, nameof(targetFraction));
@@ -24,7 +37,7 @@ public static class EvaluationSplits
         var users = userItems.Rows;
         var order = Permutation(random, users);
         var heldOutCount = (int)Math.Round(heldOutUserFraction * users);
-        var heldOut = new bool[users];
+        heldOut = new bool[users];
         for (var i = 0; i < heldOutCount; i++)
         {
             heldOut[order[i]] = true;

@@ -3,7 +3,10 @@ using System.Runtime.Intrinsics;
 
 namespace RecoGrid.Training.Linalg;
 
-/// <summary>Computes YᵀY for a row-major factor matrix Y (rows × d), in parallel and deterministically.</summary>
+/// <summary>
+/// Computes YᵀY for a row-major factor matrix Y (rows × d), in parallel and deterministically; also over a block of
+/// rows, so that workers holding different blocks can each compute a partial and the partials be summed.
+/// </summary>
 public static unsafe class GramMatrix
 {
     // A fixed number of partial sums, reduced in order, makes the result independent of thread count and scheduling.
@@ -18,18 +21,61 @@ public static unsafe class GramMatrix
     }
 
     /// <summary>Writes the full symmetric d×d matrix YᵀY into <paramref name="result"/>.</summary>
-    public static void Compute(float[] factors, int rows, int d, int threads, float[] result)
+    public static void Compute(float[] factors, int rows, int d, int threads, float[] result) =>
+        Accumulate(factors, 0, rows, d, threads, result);
+
+    /// <summary>
+    /// The symmetric d×d sum of y·yᵀ over rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of the row-major
+    /// <paramref name="factors"/>. Partials of blocks that cover all rows add up (see <see cref="Sum"/>) to YᵀY up to
+    /// float rounding.
+    /// </summary>
+    public static float[] Partial(float[] factors, int rowStart, int rowEnd, int d, int threads)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(factors.Length, rows * d, nameof(factors));
+        var result = new float[d * d];
+        Accumulate(factors, rowStart, rowEnd, d, threads, result);
+        return result;
+    }
+
+    /// <summary>Adds up partial Gram matrices in double, in list order, so the total does not depend on arrival order.</summary>
+    public static float[] Sum(IReadOnlyList<float[]> partials, int d)
+    {
+        var sum = new double[d * d];
+        foreach (var partial in partials)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(partial.Length, d * d, nameof(partials));
+            for (var k = 0; k < sum.Length; k++)
+            {
+                sum[k] += partial[k];
+            }
+        }
+
+        var result = new float[d * d];
+        for (var k = 0; k < sum.Length; k++)
+        {
+            result[k] = (float)sum[k];
+        }
+
+        return result;
+    }
+
+    private static void Accumulate(float[] factors, int rowStart, int rowEnd, int d, int threads, float[] result)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
+        if (rowStart < 0 || rowEnd < rowStart || factors.Length < (long)rowEnd * d)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rowEnd), $"Rows [{rowStart}, {rowEnd}) of {d} factors are not within factors ({factors.Length} floats).");
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(result.Length, d * d, nameof(result));
+        var rows = rowEnd - rowStart;
         var rowsPerChunk = Math.Max(64, (rows + Chunks - 1) / Chunks);
         var chunkCount = (rows + rowsPerChunk - 1) / rowsPerChunk;
         var partials = new float[chunkCount][];
         Parallel.For(0, chunkCount, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, chunk =>
         {
             var partial = new float[d * d];
-            var start = chunk * rowsPerChunk;
-            var end = Math.Min(rows, start + rowsPerChunk);
+            var start = rowStart + (chunk * rowsPerChunk);
+            var end = Math.Min(rowEnd, start + rowsPerChunk);
             fixed (float* y = factors)
             fixed (float* g = partial)
             {

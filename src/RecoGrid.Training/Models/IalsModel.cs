@@ -9,6 +9,7 @@ namespace RecoGrid.Training.Models;
 public sealed class IalsModel
 {
     private float[]? _itemGram;
+    private IalsFoldIn? _foldIn;
 
     private IalsModel(int users, int items, int factors, float[] userFactors, float[] itemFactors, IalsOptions options)
     {
@@ -63,6 +64,7 @@ public sealed class IalsModel
 
         var itemUsers = userItems.Transpose();
         var parameters = options.SolveParameters;
+        var settings = options.SolverSettings;
         var gram = new float[d * d];
         GramMatrix.Compute(itemFactors, items, d, options.Threads, gram);
         var stopwatch = new Stopwatch();
@@ -70,9 +72,9 @@ public sealed class IalsModel
         {
             ct.ThrowIfCancellationRequested();
             stopwatch.Restart();
-            HalfStep(userItems, userFactors, itemFactors, gram, options, parameters, ct);
+            IalsHalfStep.Solve(userItems, userFactors, itemFactors, gram, settings, ct);
             GramMatrix.Compute(userFactors, users, d, options.Threads, gram);
-            HalfStep(itemUsers, itemFactors, userFactors, gram, options, parameters, ct);
+            IalsHalfStep.Solve(itemUsers, itemFactors, userFactors, gram, settings, ct);
             GramMatrix.Compute(itemFactors, items, d, options.Threads, gram);
             var seconds = stopwatch.Elapsed.TotalSeconds;
             double? loss = options.ComputeLoss
@@ -97,31 +99,15 @@ public sealed class IalsModel
         return new IalsModel(users, items, factors, userFactors, itemFactors, options);
     }
 
+    /// <summary>The fold-in over this model's item side and solve parameters, built (with the item Gram) on first use.</summary>
+    public IalsFoldIn FoldIn => _foldIn ??= new IalsFoldIn(ItemFactors, Factors, _itemGram ?? GramMatrix.Compute(ItemFactors, Items, Factors, Options.Threads), Options.SolveParameters);
+
     /// <summary>YᵀY of the item factors (d×d, row-major), the constant part of every user solve; a fresh copy.</summary>
-    public float[] ItemGram()
-    {
-        var gram = _itemGram ??= GramMatrix.Compute(ItemFactors, Items, Factors, Options.Threads);
-        return (float[])gram.Clone();
-    }
+    public float[] ItemGram() => FoldIn.ItemGram.ToArray();
 
     /// <summary>Folds in a user from item indices and weights using this model's item side and options.</summary>
-    public void FoldInUser(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, Span<float> result)
-    {
-        var gram = _itemGram ??= GramMatrix.Compute(ItemFactors, Items, Factors, Options.Threads);
-        FoldIn.SolveUser(ItemFactors, Factors, gram, items, weights, Options.Alpha, Options.Lambda, Options.RegularizationExponent, result);
-    }
-
-    private static void HalfStep(CsrMatrix rows, float[] target, float[] fixedFactors, float[] gram, IalsOptions options, IalsSolveParameters parameters, CancellationToken ct)
-    {
-        if (options.Solver == IalsSolver.Cholesky)
-        {
-            CholeskySolver.UpdateRows(rows, target, fixedFactors, gram, options.Factors, parameters, options.Threads, ct);
-        }
-        else
-        {
-            ConjugateGradientSolver.UpdateRows(rows, target, fixedFactors, gram, options.Factors, parameters, options.CgSteps, options.Threads, ct);
-        }
-    }
+    public void FoldInUser(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, Span<float> result) =>
+        FoldIn.SolveUser(items, weights, result);
 
     private static void FillNormal(Random random, float[] values, float scale)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Training.Models;
@@ -22,13 +23,13 @@ public sealed record IalsOptions
     public int Iterations { get; init; } = 15;
 
     /// <summary>Confidence slope: c = 1 + Alpha·weight for observed pairs.</summary>
-    public float Alpha { get; init; } = 1f;
+    public float Alpha { get; init; } = IalsSolveParameters.Default.Alpha;
 
     /// <summary>Base L2 regularization λ.</summary>
-    public float Lambda { get; init; } = 0.1f;
+    public float Lambda { get; init; } = IalsSolveParameters.Default.Lambda;
 
     /// <summary>ν in λ_row = λ·(nnz_row + 1)^ν; 0 is plain λ. See <see cref="IalsSolveParameters"/>.</summary>
-    public float RegularizationExponent { get; init; }
+    public float RegularizationExponent { get; init; } = IalsSolveParameters.Default.RegularizationExponent;
 
     /// <summary>Per-row solver.</summary>
     public IalsSolver Solver { get; init; } = IalsSolver.ConjugateGradient;
@@ -50,6 +51,31 @@ public sealed record IalsOptions
 
     /// <summary>The solver constants derived from these options.</summary>
     public IalsSolveParameters SolveParameters => new(Alpha, Lambda, RegularizationExponent);
+
+    /// <summary>What each half-step of <see cref="IalsModel.Fit"/> runs with.</summary>
+    public IalsSolverSettings SolverSettings => new()
+    {
+        Factors = Factors,
+        Parameters = SolveParameters,
+        Solver = Solver,
+        CgSteps = CgSteps,
+        Threads = Threads,
+    };
+
+    /// <summary>The hyper-parameters as JSON, keyed like the options of <c>recogrid train</c> and its --config file.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["model"] = "ials",
+        ["factors"] = Factors,
+        ["iterations"] = Iterations,
+        ["alpha"] = Alpha,
+        ["lambda"] = Lambda,
+        ["reg_exponent"] = RegularizationExponent,
+        ["solver"] = Solver == IalsSolver.Cholesky ? "cholesky" : "cg",
+        ["cg_steps"] = CgSteps,
+        ["threads"] = Threads,
+        ["seed"] = Seed,
+    };
 
     /// <summary>Throws with a message naming the offending setting.</summary>
     public void Validate()

@@ -1,5 +1,4 @@
 using RecoGrid.Training.Data;
-using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Training.Models;
 
@@ -8,7 +7,6 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommenderModel
 {
     private const int StackLimitFactors = 256;
     private IalsModel? _model;
-    private float[] _gram = [];
 
     /// <inheritdoc />
     public string Name { get; init; } = "ials";
@@ -25,8 +23,11 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommenderModel
     /// <inheritdoc />
     public void Fit(CsrMatrix trainUserItems, CancellationToken ct = default)
     {
-        _model = IalsModel.Fit(trainUserItems, Options, Progress, ct);
-        _gram = _model.ItemGram();
+        var model = IalsModel.Fit(trainUserItems, Options, Progress, ct);
+
+        // Built now, so concurrent Score calls share one fold-in instead of racing to build it.
+        _ = model.FoldIn;
+        _model = model;
     }
 
     /// <inheritdoc />
@@ -35,7 +36,7 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommenderModel
         var m = Model;
         var d = m.Factors;
         var user = d <= StackLimitFactors ? stackalloc float[d] : new float[d];
-        FoldIn.SolveUser(m.ItemFactors, d, _gram, foldInItems, foldInValues, Options.Alpha, Options.Lambda, Options.RegularizationExponent, user);
+        m.FoldIn.SolveUser(foldInItems, foldInValues, user);
         FactorScores.ScoreAll(m.ItemFactors, d, user, scores);
     }
 }

@@ -16,6 +16,7 @@ public sealed class PopularityRecommender : IRecommenderModel
     /// <inheritdoc />
     public void Fit(CsrMatrix trainUserItems, CancellationToken ct = default)
     {
+        ct.ThrowIfCancellationRequested();
         var result = new float[trainUserItems.Columns];
         foreach (var item in trainUserItems.ColumnIndices)
         {

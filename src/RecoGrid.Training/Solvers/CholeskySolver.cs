@@ -1,63 +1,31 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using RecoGrid.Training.Data;
 using RecoGrid.Training.Linalg;
 
 namespace RecoGrid.Training.Solvers;
 
 /// <summary>
-/// Exact iALS half-step: for every row solves (YᵀY + Σ (c−1)·y·yᵀ + λ_row·I)·x = Σ c·y by Cholesky.
+/// Exact per-row iALS solve: (YᵀY + Σ (c−1)·y·yᵀ + λ_row·I)·x = Σ c·y by Cholesky, with a d×d scratch matrix.
 /// Costs O(nnz·d² + rows·d³) per pass; the conjugate-gradient solver is the fast default.
 /// </summary>
-public static unsafe class CholeskySolver
+internal readonly unsafe struct CholeskySolver : IRowSolver
 {
-    /// <summary>
-    /// Recomputes every row of <paramref name="target"/> (rows × d) from the fixed factors of the other side.
-    /// </summary>
-    /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
-    /// <param name="target">Row-major factors being solved, overwritten.</param>
-    /// <param name="fixedFactors">Row-major factors of the other side (columns × d).</param>
-    /// <param name="fixedGram">YᵀY of <paramref name="fixedFactors"/>, d×d.</param>
-    public static void UpdateRows(
-        CsrMatrix interactions,
-        float[] target,
-        float[] fixedFactors,
-        float[] fixedGram,
-        int factors,
-        IalsSolveParameters parameters,
-        int threads,
-        CancellationToken ct = default)
-    {
-        SolverArguments.Check(interactions, target, fixedFactors, fixedGram, factors);
-        var d = factors;
-        RowChunks.Run(
-            RowChunks.ByWork(interactions, d),
-            threads,
-            ct,
-            () => new float[d * d],
-            (start, end, scratch) =>
-            {
-                fixed (float* y = fixedFactors)
-                fixed (float* g = fixedGram)
-                fixed (float* x = target)
-                fixed (float* a = scratch)
-                {
-                    for (var row = start; row < end; row++)
-                    {
-                        SolveRow(
-                            y,
-                            d,
-                            g,
-                            interactions.RowIndices(row),
-                            interactions.RowValues(row),
-                            parameters.Alpha,
-                            parameters.RowLambda(interactions.RowLength(row)),
-                            a,
-                            x + ((nint)row * d));
-                    }
-                }
-            });
-    }
+    /// <inheritdoc />
+    public int ScratchLength(int factors) => factors * factors;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void IRowSolver.SolveRow(
+        float* y,
+        int d,
+        float* gram,
+        ReadOnlySpan<int> items,
+        ReadOnlySpan<float> weights,
+        float alpha,
+        float lambda,
+        float* scratch,
+        float* x) =>
+        SolveRow(y, d, gram, items, weights, alpha, lambda, scratch, x);
 
     /// <summary>The exact solve for one row, shared with fold-in; <paramref name="a"/> is d×d scratch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

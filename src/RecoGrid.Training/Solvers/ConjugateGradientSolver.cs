@@ -1,71 +1,39 @@
 using System.Runtime.CompilerServices;
-using RecoGrid.Training.Data;
 using RecoGrid.Training.Linalg;
 
 namespace RecoGrid.Training.Solvers;
 
 /// <summary>
-/// Inexact iALS half-step (Takács, Pilászy and Tikk 2011): a few conjugate-gradient steps per row on
+/// Inexact per-row iALS solve (Takács, Pilászy and Tikk 2011): a few conjugate-gradient steps on
 /// (YᵀY + Σ (c−1)·y·yᵀ + λ_row·I)·x = Σ c·y, warm-started from the row's current vector. The matrix is never formed:
 /// A·p = YᵀY·p + λ·p + Σ (c−1)(y·p)·y costs d² + 2·nnz·d per step instead of nnz·d² + d³.
 /// </summary>
-public static unsafe class ConjugateGradientSolver
+/// <param name="steps">CG steps per row (at least 1).</param>
+internal readonly unsafe struct ConjugateGradientSolver(int steps) : IRowSolver
 {
     // Rows of the fixed side are gathered in index order; fetching a few ahead hides memory latency on sparse rows.
     private const int PrefetchDistance = 6;
 
-    /// <summary>Improves every row of <paramref name="target"/> in place with <paramref name="steps"/> CG steps.</summary>
-    /// <param name="interactions">Rows to solve for; columns index <paramref name="fixedFactors"/>.</param>
-    /// <param name="target">Row-major factors being solved; their current values are the warm start.</param>
-    /// <param name="fixedFactors">Row-major factors of the other side (columns × d).</param>
-    /// <param name="fixedGram">YᵀY of <paramref name="fixedFactors"/>, d×d.</param>
-    public static void UpdateRows(
-        CsrMatrix interactions,
-        float[] target,
-        float[] fixedFactors,
-        float[] fixedGram,
-        int factors,
-        IalsSolveParameters parameters,
-        int steps,
-        int threads,
-        CancellationToken ct = default)
-    {
-        SolverArguments.Check(interactions, target, fixedFactors, fixedGram, factors);
-        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
-        var d = factors;
-        RowChunks.Run(
-            RowChunks.ByWork(interactions, d),
-            threads,
-            ct,
-            () => new float[3 * d],
-            (start, end, scratch) =>
-            {
-                fixed (float* y = fixedFactors)
-                fixed (float* g = fixedGram)
-                fixed (float* x = target)
-                fixed (float* s = scratch)
-                {
-                    for (var row = start; row < end; row++)
-                    {
-                        SolveRow(
-                            y,
-                            d,
-                            g,
-                            interactions.RowIndices(row),
-                            interactions.RowValues(row),
-                            parameters.Alpha,
-                            parameters.RowLambda(interactions.RowLength(row)),
-                            steps,
-                            s,
-                            x + ((nint)row * d));
-                    }
-                }
-            });
-    }
+    /// <inheritdoc />
+    public int ScratchLength(int factors) => 3 * factors;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SolveRow(
+        float* y,
+        int d,
+        float* gram,
+        ReadOnlySpan<int> items,
+        ReadOnlySpan<float> weights,
+        float alpha,
+        float lambda,
+        float* scratch,
+        float* x) =>
+        SolveRow(y, d, gram, items, weights, alpha, lambda, steps, scratch, x);
 
     /// <summary>CG on one row; <paramref name="scratch"/> holds 3·d floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void SolveRow(
+    private static void SolveRow(
         float* y,
         int d,
         float* gram,

@@ -12,6 +12,9 @@ namespace RecoGrid.Training.Solvers;
 /// </param>
 public readonly record struct IalsSolveParameters(float Alpha, float Lambda, float RegularizationExponent)
 {
+    /// <summary>The constants iALS trains with unless told otherwise, and that an artifact without them is read with.</summary>
+    public static IalsSolveParameters Default { get; } = new(Alpha: 1f, Lambda: 0.1f, RegularizationExponent: 0f);
+
     /// <summary>The regularization applied to a row with <paramref name="nonZeros"/> interactions.</summary>
     public float RowLambda(int nonZeros) =>
         RegularizationExponent == 0f ? Lambda : Lambda * MathF.Pow(nonZeros + 1, RegularizationExponent);

@@ -2,20 +2,25 @@ using RecoGrid.Training.Data;
 
 namespace RecoGrid.Training.Solvers;
 
-/// <summary>Shape checks shared by the row solvers, so a mismatch fails loudly instead of reading out of bounds.</summary>
+/// <summary>Shape checks of a half-step, so a mismatch fails loudly instead of reading out of bounds.</summary>
 internal static class SolverArguments
 {
-    public static void Check(CsrMatrix interactions, float[] target, float[] fixedFactors, float[] fixedGram, int factors)
+    public static void Check(CsrMatrix rows, int rowStart, int rowEnd, float[] target, float[] fixedFactors, float[] fixedGram, int factors)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(factors, 1);
-        if (target.Length < (long)interactions.Rows * factors)
+        if (rowStart < 0 || rowEnd < rowStart || rowEnd > rows.Rows)
         {
-            throw new ArgumentException($"target needs {interactions.Rows} × {factors} entries.", nameof(target));
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"Row range [{rowStart}, {rowEnd}) is not within [0, {rows.Rows}].");
         }
 
-        if (fixedFactors.Length < (long)interactions.Columns * factors)
+        if (target.Length < (long)(rowEnd - rowStart) * factors)
         {
-            throw new ArgumentException($"fixedFactors needs {interactions.Columns} × {factors} entries.", nameof(fixedFactors));
+            throw new ArgumentException($"target needs {rowEnd - rowStart} × {factors} entries.", nameof(target));
+        }
+
+        if (fixedFactors.Length < (long)rows.Columns * factors)
+        {
+            throw new ArgumentException($"fixedFactors needs {rows.Columns} × {factors} entries.", nameof(fixedFactors));
         }
 
         if (fixedGram.Length < factors * factors)
