@@ -1,42 +1,31 @@
 using System.Collections.Frozen;
 using RecoGrid.Training.Models;
-using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Grains.Models;
 
 /// <summary>
-/// What a user grain needs of the promoted model: its version, the item factors and their Gram matrix
-/// for fold-in, and the trained user vectors.
+/// What a user grain needs of the promoted model: its version, the item index, the model's fold-in and the trained
+/// user vectors.
 /// </summary>
 public sealed class FoldInModel
 {
-    private readonly IalsFoldIn _foldIn;
-
-    public FoldInModel(
-        string version, int factors, IReadOnlyList<string> itemIds, float[] itemFactors, float[] itemGram,
-        IalsSolveParameters parameters, IUserVectorSource? trainedUsers)
+    public FoldInModel(string version, IReadOnlyList<string> itemIds, IalsFoldIn foldIn, IUserVectorSource? trainedUsers)
     {
         Version = version;
-        Factors = factors;
-        ItemFactors = itemFactors;
-        ItemGram = itemGram;
-        Parameters = parameters;
+        FoldIn = foldIn;
         TrainedUsers = trainedUsers;
-        _foldIn = new IalsFoldIn(itemFactors, factors, itemGram, parameters);
         ItemIndex = itemIds.Select((id, index) => (id, index)).ToFrozenDictionary(p => p.id, p => p.index, StringComparer.Ordinal);
     }
 
     public string Version { get; }
 
-    public int Factors { get; }
+    /// <summary>Latent dimension d.</summary>
+    public int Factors => FoldIn.Factors;
 
     public FrozenDictionary<string, int> ItemIndex { get; }
 
-    public float[] ItemFactors { get; }
-
-    public float[] ItemGram { get; }
-
-    public IalsSolveParameters Parameters { get; }
+    /// <summary>The model's own fold-in (Training owns the solve and its typed parameters).</summary>
+    public IalsFoldIn FoldIn { get; }
 
     public IUserVectorSource? TrainedUsers { get; }
 
@@ -63,7 +52,7 @@ public sealed class FoldInModel
         var items = weights.Keys.ToArray();
         var values = items.Select(i => weights[i]).ToArray();
         var result = new float[Factors];
-        _foldIn.SolveUser(items, values, result);
+        FoldIn.SolveUser(items, values, result);
         return result;
     }
 }

@@ -41,14 +41,4 @@ public sealed class ModelRegistration(IModelRegistry registry, TimeProvider? tim
                 artifact.Factors,
                 artifact.Manifest.Metrics);
         }, cancellationToken);
-
-    /// <summary>
-    /// The fold-in constants the model was trained with: the manifest's typed solve section, or for a version-1
-    /// artifact the keys <c>recogrid train</c> wrote among its training settings, with iALS's defaults where missing.
-    /// </summary>
-    public static (float Alpha, float Lambda, float RegularizationExponent) TrainingConstants(ArtifactManifest manifest)
-    {
-        var parameters = manifest.SolveParameters;
-        return (parameters.Alpha, parameters.Lambda, parameters.RegularizationExponent);
-    }
 }

@@ -6,8 +6,7 @@ using RecoGrid.Scoring.Hosting;
 using RecoGrid.Scoring.Onnx;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
-using RecoGrid.Training.Linalg;
-using RecoGrid.Training.Solvers;
+using RecoGrid.Training.Models;
 
 namespace RecoGrid.Server.Models;
 
@@ -50,11 +49,9 @@ public sealed partial class ModelWatcher(
             }
 
             var artifact = ModelArtifact.Load(Path.Combine(folder, ModelRegistration.Training), verifyChecksums: false);
-            var gram = GramMatrix.Compute(artifact.ItemFactors, artifact.ItemIds.Count, artifact.Factors, Math.Max(1, Environment.ProcessorCount));
-            var (alpha, lambda, exponent) = ModelRegistration.TrainingConstants(artifact.Manifest);
             var lookup = artifact.HasUserFactors ? artifact.OpenUserLookup() : null;
             active.Set(
-                new FoldInModel(info.Version, artifact.Factors, artifact.ItemIds, artifact.ItemFactors, gram, new IalsSolveParameters(alpha, lambda, exponent), lookup is null ? null : new ArtifactUserVectors(lookup)),
+                new FoldInModel(info.Version, artifact.ItemIds, IalsFoldIn.FromArtifact(artifact, Math.Max(1, Environment.ProcessorCount)), lookup is null ? null : new ArtifactUserVectors(lookup)),
                 lookup);
             LogLoaded(info.Version, info.Items, info.Factors, engine is not null);
         }
