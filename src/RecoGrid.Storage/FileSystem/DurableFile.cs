@@ -70,8 +70,9 @@ public static partial class DurableFile
         }
     }
 
+    /// <summary>Makes the creation, rename or deletion of entries in <paramref name="directory"/> durable (a no-op where the OS does not need it).</summary>
     // The rename is only durable once the directory entry is; .NET has no API to fsync a directory.
-    private static void SyncDirectory(string directory)
+    public static void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
