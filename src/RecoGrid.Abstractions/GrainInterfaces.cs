@@ -2,20 +2,27 @@ using System.Collections.Immutable;
 
 namespace RecoGrid.Abstractions;
 
-/// <summary>One user's interaction state and factor vector. Key: the user id.</summary>
+/// <summary>
+/// One user's interaction state and factor vector: a projection of the user's records in the interaction log, applied
+/// in log order by the user's partition and checkpointed lazily. Key: the user id.
+/// </summary>
 [Alias("recogrid.IUserGrain")]
 public interface IUserGrain : IGrainWithStringKey
 {
-    /// <summary>Appends interactions; completes only once they are durable.</summary>
-    [Alias("AddInteractions")]
-    Task<AcceptedEvents> AddInteractions(ImmutableArray<Interaction> interactions);
+    /// <summary>Applies one log record of this user (in sequence order; records already applied are ignored).</summary>
+    [Alias("Apply")]
+    Task Apply(SequencedInteractions record);
+
+    /// <summary>Makes the state durable now and tells the partition how far it reaches.</summary>
+    [Alias("Checkpoint")]
+    Task Checkpoint();
+
+    /// <summary>What the user's recent events added to popularity (subtracted again when the user is erased).</summary>
+    [Alias("GetContributions")]
+    Task<ImmutableArray<PopularityHit>> GetContributions();
 
     [Alias("GetSummary")]
     Task<UserSummary> GetSummary();
-
-    /// <summary>Erases the user's state and events.</summary>
-    [Alias("Erase")]
-    Task Erase();
 
     [Alias("Recommend")]
     Task<RecommendationResult> Recommend(RecommendationRequest request);
@@ -36,16 +43,20 @@ public interface ICatalogShardGrain : IGrainWithIntegerKey
     Task<CatalogShardSnapshot?> GetSnapshot(long knownVersion);
 }
 
-/// <summary>A shard of the decayed popularity counters. Key: shard number.</summary>
+/// <summary>A shard of the decayed popularity counters: the projection of one log partition. Key: partition number.</summary>
 [Alias("recogrid.IPopularityShardGrain")]
 public interface IPopularityShardGrain : IGrainWithIntegerKey
 {
-    [Alias("Record")]
-    Task Record(ImmutableArray<PopularityHit> hits);
+    /// <summary>
+    /// Applies the hits of the shard's log partition from the last update up to <see cref="PopularityUpdate.Through"/>
+    /// (exclusive), in order; an update that does not reach past what is applied already is ignored.
+    /// </summary>
+    [Alias("Apply")]
+    Task Apply(PopularityUpdate update);
 
-    /// <summary>Removes a user's contribution (erasure).</summary>
-    [Alias("Subtract")]
-    Task Subtract(ImmutableArray<PopularityHit> hits);
+    /// <summary>The first log sequence not yet applied.</summary>
+    [Alias("GetPosition")]
+    Task<long> GetPosition();
 
     [Alias("GetCounts")]
     Task<ImmutableArray<DecayedCount>> GetCounts();

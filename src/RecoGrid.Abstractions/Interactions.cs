@@ -11,10 +11,6 @@ public sealed record Interaction(
     [property: Id(3)] float? Value,
     [property: Id(4)] DateTimeOffset Timestamp);
 
-/// <summary>What a user grain reports back after accepting a batch of interactions.</summary>
-[GenerateSerializer, Immutable, Alias("recogrid.accepted.v1")]
-public sealed record AcceptedEvents([property: Id(0)] int Accepted, [property: Id(1)] long TotalEvents);
-
 /// <summary>A summary of one user's state, as the HTTP API shows it.</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.user-summary.v1")]
 public sealed record UserSummary(

@@ -28,3 +28,10 @@ public sealed record PopularitySnapshot(
     public static PopularitySnapshot Empty { get; } =
         new(0, DateTimeOffset.MinValue, [], ImmutableDictionary<string, ImmutableArray<ScoredItem>>.Empty);
 }
+
+/// <summary>Popularity changes of a range of log records: hits to add, erased users' contributions to subtract.</summary>
+[GenerateSerializer, Immutable, Alias("recogrid.popularity-update.v1")]
+public sealed record PopularityUpdate(
+    [property: Id(0)] ImmutableArray<PopularityHit> Add,
+    [property: Id(1)] ImmutableArray<PopularityHit> Subtract,
+    [property: Id(2)] long Through);

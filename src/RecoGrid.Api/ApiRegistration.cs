@@ -16,6 +16,7 @@ public static class ApiRegistration
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
             kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         services.AddProblemDetails();
+        services.AddExceptionHandler<UnavailableExceptionHandler>();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
         return services;

@@ -6,8 +6,8 @@ namespace RecoGrid.Api;
 /// <summary>Body of POST /v1/events (a bare JSON array of events is accepted too).</summary>
 public sealed record EventBatchRequest(IReadOnlyList<EventInput>? Events);
 
-/// <summary>Reply to an accepted batch: every event in it is durable.</summary>
-public sealed record EventsAccepted(int Accepted);
+/// <summary>Reply to an accepted batch: every event in it is durable; repeats of a recent eventId are counted once.</summary>
+public sealed record EventsAccepted(int Accepted, int Duplicates);
 
 /// <summary>Item metadata as sent with PUT /v1/items/{itemId} or in a batch.</summary>
 public sealed record ItemDto(

@@ -1,9 +1,9 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Ingestion;
 
 namespace RecoGrid.Api;
 
@@ -15,7 +15,7 @@ public static class EventsApi
         group.MapPost("/events", PostEvents)
             .WithName("PostEvents")
             .WithSummary("Record a batch of interaction events.")
-            .WithDescription("Accepts 1..Api:MaxEventBatchSize events, all or nothing. Answers 202 only once every event is durable. The body is {\"events\": [...]} or a bare array.")
+            .WithDescription("Accepts 1..Api:MaxEventBatchSize events, all or nothing. Answers 202 only once every event is durable in the interaction log; 503 with Retry-After (nothing recorded) when the log cannot make them durable. An event may carry a client `eventId` (up to 128 characters): a repeat of a recent id for the same user is acknowledged as a duplicate and not counted again. The body is {\"events\": [...]} or a bare array.")
             .Accepts<EventBatchRequest>("application/json")
             .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
@@ -26,7 +26,7 @@ public static class EventsApi
 
     private static async Task<IResult> PostEvents(
         HttpRequest request,
-        IGrainFactory grains,
+        EventIngestion ingestion,
         IOptions<ApiOptions> api,
         IOptions<EventOptions> eventOptions,
         [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
@@ -66,19 +66,13 @@ public static class EventsApi
 
         var now = time.GetUtcNow();
         var errors = new FieldErrors();
-        var byUser = new Dictionary<string, ImmutableArray<Interaction>.Builder>(StringComparer.Ordinal);
+        var logged = new List<LoggedEvent>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
             var field = prefix.Length == 0 ? $"[{i}]" : $"{prefix}[{i}]";
-            var interaction = EventRules.Validate(events[i], field, eventOptions.Value, now, errors);
-            if (interaction is not null && errors.IsEmpty)
+            if (EventRules.ValidateForLog(events[i], field, eventOptions.Value, now, errors) is { } valid && errors.IsEmpty)
             {
-                if (!byUser.TryGetValue(events[i].UserId!, out var list))
-                {
-                    byUser[events[i].UserId!] = list = ImmutableArray.CreateBuilder<Interaction>();
-                }
-
-                list.Add(interaction);
+                logged.Add(valid);
             }
         }
 
@@ -87,8 +81,7 @@ public static class EventsApi
             return errors.ToProblem($"{errors.Count} field(s) are invalid; no event of this batch was recorded.");
         }
 
-        // One grain call per user: a user's events in one batch cost one state write.
-        await Task.WhenAll(byUser.Select(pair => grains.GetGrain<IUserGrain>(pair.Key).AddInteractions(pair.Value.ToImmutable())));
-        return TypedResults.Accepted((string?)null, new EventsAccepted(events.Count));
+        var result = await ingestion.IngestAsync(logged);
+        return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
     }
 }

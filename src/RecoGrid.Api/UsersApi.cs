@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Ingestion;
 
 namespace RecoGrid.Api;
 
@@ -25,7 +26,7 @@ public static class UsersApi
 
         group.MapDelete("/users/{userId}", DeleteUser)
             .WithName("DeleteUser")
-            .WithSummary("Erase a user: their state and events are removed.")
+            .WithSummary("Erase a user: a tombstone in the interaction log, then their state and popularity contributions; their events are never read again and compaction removes them.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesValidationProblem();
         return group;
@@ -119,14 +120,14 @@ public static class UsersApi
             summary.HasVector));
     }
 
-    private static async Task<IResult> DeleteUser(string userId, IGrainFactory grains)
+    private static async Task<IResult> DeleteUser(string userId, EventIngestion ingestion)
     {
         if (Ids.Check(userId) is { } problem)
         {
             return RequestBody.Invalid("userId", problem);
         }
 
-        await grains.GetGrain<IUserGrain>(userId).Erase();
+        await ingestion.EraseAsync(userId);
         return TypedResults.NoContent();
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Log;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Popularity;
 using RecoGrid.Grains.Scoring;
@@ -25,6 +26,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddValidatedOptions<CatalogOptions, CatalogOptionsValidator>(CatalogOptions.Section);
         services.AddValidatedOptions<PopularityOptions, PopularityOptionsValidator>(PopularityOptions.Section);
         services.AddValidatedOptions<ModelPathOptions, ModelPathOptionsValidator>(ModelPathOptions.Section);
+        services.AddValidatedOptions<InteractionLogOptions, InteractionLogOptionsValidator>(InteractionLogOptions.Section);
+        services.TryAddSingleton<IProjectionDurability, WritesAreDurable>();
         services.TryAddKeyedSingleton(RecoGridClock.Key, TimeProvider.System);
         services.TryAddSingleton<CatalogView>();
         services.TryAddSingleton<PopularityCache>();

@@ -5,13 +5,16 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Log;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
+using RecoGrid.Storage.FileSystem.Log;
 using RecoGrid.Server.Configuration;
 using RecoGrid.Server.Events;
 using RecoGrid.Server.Health;
 using RecoGrid.Server.Hosting;
+using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
 
 namespace RecoGrid.Server;
@@ -45,9 +48,13 @@ public static class NodeHostingExtensions
         services.AddKnownSettings(EventOptions.Section, typeof(EventOptions));
         services.AddKnownSettings(UserOptions.Section, typeof(UserOptions));
         services.AddKnownSettings(CatalogOptions.Section, typeof(CatalogOptions));
-        services.AddKnownSettings(PopularityOptions.Section, typeof(PopularityOptions));
+        services.AddKnownSettings(new KnownSettingsSection(
+            PopularityOptions.Section,
+            [typeof(PopularityOptions)],
+            RetiredKeys: new Dictionary<string, string> { ["Shards"] = "popularity has one shard per interaction log partition (Log:Partitions)." }));
         services.AddKnownSettings(ModelPathOptions.Section, typeof(ModelPathOptions), typeof(ScoringOptions));
         services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions));
+        services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions));
 
         var cluster = builder.Configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
         builder.UseOrleans(silo =>
@@ -59,6 +66,7 @@ public static class NodeHostingExtensions
 
         // Model serving first: it registers this node's model source and scoring backend before the grains' defaults.
         services.AddRecoGridModelServing(node);
+        services.AddRecoGridInteractionLog(node);
         services.AddRecoGridGrains();
         services.AddRecoGridReadiness();
         return builder;

@@ -142,7 +142,8 @@ public sealed class ApiTests(HostFixture host)
     public async Task HealthReadinessAndTheOpenApiDocumentAreServed()
     {
         Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/healthz")).StatusCode);
-        var ready = await GetJson("/readyz");
+        using var readiness = await Readiness.WaitAsync(Http);
+        var ready = await readiness.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("ready", ready.GetProperty("status").GetString());
 
         var openApi = await GetJson("/openapi/v1.json");

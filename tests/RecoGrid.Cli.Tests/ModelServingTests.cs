@@ -287,7 +287,7 @@ public sealed class ScoringStartupTests
 
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Readiness.WaitAsync(http)).StatusCode);
         await app.StopAsync();
         Directory.Delete(dataDir, recursive: true);
     }

@@ -7,6 +7,7 @@ using Orleans.TestingHost;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
 using RecoGrid.Storage.FileSystem;
+using RecoGrid.Storage.FileSystem.Log;
 
 namespace RecoGrid.Grains.Tests;
 
@@ -16,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "recogrid-grains-" + Guid.NewGuid().ToString("N"));
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Log partitions (and so popularity shards) of the test cluster.</summary>
+    public const int Partitions = 4;
 
     /// <summary>Wraps the users storage so tests can count and hold writes.</summary>
     public GatedStorage UserStorage { get; private set; } = null!;
@@ -37,12 +41,14 @@ public sealed class ClusterFixture : IAsyncLifetime
             });
             silo.AddFileGrainStorage(StorageNames.Catalog, o => o.RootDirectory = DataDir);
             silo.AddFileGrainStorage(StorageNames.Popularity, o => o.RootDirectory = DataDir);
-            silo.Services.AddRecoGridGrains();
-            silo.Services.Configure<PopularityOptions>(o =>
+            silo.Services.AddFileInteractionLog().Configure(o =>
             {
-                o.Shards = 4;
-                o.HalfLife = TimeSpan.FromDays(1);
+                o.RootDirectory = Path.Combine(DataDir, "log");
+                o.Partitions = Partitions;
+                o.FlushToDisk = false;
             });
+            silo.Services.AddRecoGridGrains();
+            silo.Services.Configure<PopularityOptions>(o => o.HalfLife = TimeSpan.FromDays(1));
             silo.Services.Configure<CatalogOptions>(o => o.Shards = 4);
             silo.Services.Configure<UserOptions>(o => o.RecentCapacity = 5);
         });
@@ -68,6 +74,7 @@ public sealed class GatedStorage(IGrainStorage inner) : IGrainStorage
 {
     private TaskCompletionSource? _gate;
     private int _writes;
+    private volatile bool _failing;
 
     public int Writes => Volatile.Read(ref _writes);
 
@@ -75,6 +82,11 @@ public sealed class GatedStorage(IGrainStorage inner) : IGrainStorage
     public void Close() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Open() => _gate?.TrySetResult();
+
+    /// <summary>From now on, writes fail (as when the disk is full) until <see cref="Heal"/> is called.</summary>
+    public void Fail() => _failing = true;
+
+    public void Heal() => _failing = false;
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         inner.ReadStateAsync(stateName, grainId, grainState);
@@ -85,6 +97,11 @@ public sealed class GatedStorage(IGrainStorage inner) : IGrainStorage
         if (_gate is { } gate)
         {
             await gate.Task;
+        }
+
+        if (_failing)
+        {
+            throw new IOException("No space left on device (injected by the test).");
         }
 
         await inner.WriteStateAsync(stateName, grainId, grainState);

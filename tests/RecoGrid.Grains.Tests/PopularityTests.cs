@@ -13,8 +13,7 @@ public sealed class PopularityTests(ClusterFixture fixture)
             .Upsert([new ItemRecord(itemId, [category], available, ImmutableDictionary<string, string>.Empty, fixture.Time.GetUtcNow())]);
 
     private async Task Hit(string itemId, float weight, DateTimeOffset? at = null) =>
-        await fixture.Grains.GetGrain<IUserGrain>(NewId("u"))
-            .AddInteractions([new Interaction(itemId, "view", weight, null, at ?? fixture.Time.GetUtcNow())]);
+        await fixture.Grains.Log(NewId("u"), new Interaction(itemId, "view", weight, null, at ?? fixture.Time.GetUtcNow()));
 
     private async Task<ImmutableArray<ScoredItem>> Ranking(string category)
     {
@@ -88,11 +87,10 @@ public sealed class PopularityTests(ClusterFixture fixture)
         var category = NewId("cat");
         await Put(category + "-a", category);
         var userId = NewId("u");
-        await fixture.Grains.GetGrain<IUserGrain>(userId)
-            .AddInteractions([new Interaction(category + "-a", "purchase", 8, null, fixture.Time.GetUtcNow())]);
+        await fixture.Grains.Log(userId, new Interaction(category + "-a", "purchase", 8, null, fixture.Time.GetUtcNow()));
         await Hit(category + "-a", 1);
 
-        await fixture.Grains.GetGrain<IUserGrain>(userId).Erase();
+        await fixture.Grains.Erase(userId);
 
         Assert.Equal(1, (await Ranking(category))[0].Score, 3);
     }

@@ -7,9 +7,6 @@ public sealed class PopularityOptions
 {
     public const string Section = "Popularity";
 
-    /// <summary>Number of counter shard grains; events spread over them by user id.</summary>
-    public int Shards { get; set; } = 16;
-
     /// <summary>Half-life of the exponential time decay of counts.</summary>
     public TimeSpan HalfLife { get; set; } = TimeSpan.FromDays(7);
 
@@ -38,11 +35,6 @@ public sealed class PopularityOptionsValidator : IValidateOptions<PopularityOpti
     public ValidateOptionsResult Validate(string? name, PopularityOptions options)
     {
         var errors = new List<string>();
-        if (options.Shards is < 1 or > 4096)
-        {
-            errors.Add("Popularity:Shards must be between 1 and 4096.");
-        }
-
         if (options.HalfLife <= TimeSpan.Zero)
         {
             errors.Add("Popularity:HalfLife must be positive.");

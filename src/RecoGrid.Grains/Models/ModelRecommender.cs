@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Users;
@@ -11,20 +10,10 @@ namespace RecoGrid.Grains.Models;
 /// </summary>
 public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory grains, IOptions<ModelPathOptions> options) : IModelRecommender
 {
-    public Task OnInteractionsAsync(string userId, IPersistentState<UserState> state, ImmutableArray<Interaction> interactions)
+    public void OnInteractions(UserState state)
     {
-        if (models.Current is { } model)
-        {
-            // Real-time update: the new events move the vector now, not at the next retraining.
-            var vector = FoldInRecent(model, state.State);
-            if (vector is not null)
-            {
-                state.State.Vector = vector;
-                state.State.ModelVersion = model.Version;
-            }
-        }
-
-        return Task.CompletedTask;
+        // Real-time but lazy: the next ranking folds the new events in; users who never ask cost nothing.
+        state.VectorStale = true;
     }
 
     public async Task<RecommendationResult?> RecommendAsync(string userId, IPersistentState<UserState> state, RecommendationRequest request, IReadOnlySet<string> excluded)
@@ -36,9 +25,15 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         }
 
         var s = state.State;
-        if (s.ModelVersion != model.Version || s.Vector is null)
+        if (s.VectorStale && FoldInRecent(model, s) is { } folded)
         {
-            // Not persisted here: the vector is derived and cheap to recompute; the next event write carries it.
+            s.Vector = folded;
+            s.ModelVersion = model.Version;
+            s.VectorStale = false;
+        }
+        else if (s.ModelVersion != model.Version || s.Vector is null)
+        {
+            // Not persisted here: the vector is derived and cheap to recompute; the next checkpoint carries it.
             if (!TryRefreshVector(userId, s, model))
             {
                 return null;

@@ -4,15 +4,16 @@ using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Common;
+using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Grains.Popularity;
 
 /// <summary>
-/// Merges the popularity shards into global and per-category rankings, at most once per
+/// Merges the popularity shards (one per log partition) into global and per-category rankings, at most once per
 /// <see cref="PopularityOptions.MergeInterval"/>. Silos read it through <see cref="PopularityCache"/>,
 /// once per refresh interval each, so it is never on the per-request path.
 /// </summary>
-public sealed class PopularityGrain(IOptions<PopularityOptions> options, CatalogView catalog, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time) : Grain, IPopularityGrain
+public sealed class PopularityGrain(IOptions<PopularityOptions> options, IInteractionLogStore log, CatalogView catalog, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time) : Grain, IPopularityGrain
 {
     private PopularitySnapshot _snapshot = PopularitySnapshot.Empty;
     private DateTimeOffset _mergedAt = DateTimeOffset.MinValue;
@@ -31,7 +32,7 @@ public sealed class PopularityGrain(IOptions<PopularityOptions> options, Catalog
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var shards = await Task.WhenAll(Enumerable.Range(0, settings.Shards)
+        var shards = await Task.WhenAll(Enumerable.Range(0, log.Partitions)
             .Select(shard => GrainFactory.GetGrain<IPopularityShardGrain>(shard).GetCounts()));
 
         var totals = new Dictionary<string, double>(StringComparer.Ordinal);

@@ -1,21 +1,25 @@
-using Orleans.Concurrency;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
 
 namespace RecoGrid.Grains.Popularity;
 
-/// <summary>Persisted counters of one popularity shard.</summary>
+/// <summary>Persisted counters of one popularity shard, and how far into its log partition they reach.</summary>
 [GenerateSerializer, Alias("recogrid.popularity-shard-state.v1")]
 public sealed class PopularityShardState
 {
     [Id(0)] public Dictionary<string, DecayedCount> Counts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first sequence of the partition not yet counted.</summary>
+    [Id(1)] public long LogPosition { get; set; }
 }
 
 /// <summary>
-/// Decayed counts of the events of the users that hash to this shard. Shards are merged by
-/// <see cref="PopularityGrain"/>, so no single grain sees every event.
+/// Decayed counts of the events of one log partition, fed in sequence order by the partition, so they are a projection
+/// of the log: whatever a crash loses is counted again from the log. Shards are merged by <see cref="PopularityGrain"/>,
+/// so no single grain sees every event.
 /// </summary>
 [Reentrant]
 public sealed class PopularityShardGrain(
@@ -40,13 +44,17 @@ public sealed class PopularityShardGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => PersistIfDirty();
 
-    /// <summary>
-    /// With <see cref="PopularityOptions.PersistInterval"/> zero, counts are persisted before the call returns;
-    /// otherwise every interval (a shard's state is all its items' counts, so writing it per event is costly).
-    /// </summary>
-    public async Task Record(ImmutableArray<PopularityHit> hits)
+    /// <summary>With <see cref="PopularityOptions.PersistInterval"/> zero, counts are persisted before the call returns; otherwise every interval.</summary>
+    public async Task Apply(PopularityUpdate update)
     {
-        Apply(hits, sign: 1);
+        if (update.Through <= state.State.LogPosition)
+        {
+            return; // A range this shard has counted already (a resent update, or a replay after the partition restarted).
+        }
+
+        Apply(update.Add, sign: 1);
+        Apply(update.Subtract, sign: -1);
+        state.State.LogPosition = update.Through;
         _dirty = true;
         if (options.Value.PersistInterval == TimeSpan.Zero)
         {
@@ -54,12 +62,7 @@ public sealed class PopularityShardGrain(
         }
     }
 
-    /// <summary>Erasure is persisted before it is acknowledged.</summary>
-    public async Task Subtract(ImmutableArray<PopularityHit> hits)
-    {
-        Apply(hits, sign: -1);
-        await Persist();
-    }
+    public Task<long> GetPosition() => Task.FromResult(state.State.LogPosition);
 
     public Task<ImmutableArray<DecayedCount>> GetCounts() =>
         Task.FromResult(state.State.Counts.Values.ToImmutableArray());
@@ -67,10 +70,12 @@ public sealed class PopularityShardGrain(
     private Task PersistIfDirty() => _dirty ? Persist() : Task.CompletedTask;
 
     // Concurrent callers share one write (see CoalescingWriter); a failed write reloads the shard from storage.
-    private Task Persist()
+    private async Task Persist()
     {
         _dirty = false;
-        return Writer.WriteAsync();
+        var position = state.State.LogPosition;
+        await Writer.WriteAsync();
+        GrainFactory.GetGrain<ILogPartitionGrain>(this.GetPrimaryKeyLong()).Checkpointed(null, position).Ignore();
     }
 
     private void Apply(ImmutableArray<PopularityHit> hits, int sign)

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using RecoGrid.Abstractions;
 
 namespace RecoGrid.Grains.Users;
@@ -9,8 +8,8 @@ namespace RecoGrid.Grains.Users;
 /// </summary>
 public interface IModelRecommender
 {
-    /// <summary>Called after new interactions are durable, to update the user's vector (fold-in).</summary>
-    Task OnInteractionsAsync(string userId, IPersistentState<UserState> state, ImmutableArray<Interaction> interactions);
+    /// <summary>Called after new interactions were applied: the vector no longer reflects them (it is folded in again when next needed).</summary>
+    void OnInteractions(UserState state);
 
     /// <summary>Ranks with the model, or returns null to fall back to popularity.</summary>
     Task<RecommendationResult?> RecommendAsync(string userId, IPersistentState<UserState> state, RecommendationRequest request, IReadOnlySet<string> excluded);

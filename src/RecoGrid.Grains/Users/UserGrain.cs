@@ -1,75 +1,110 @@
-using Orleans.Concurrency;
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Popularity;
+using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Grains.Users;
 
 /// <summary>
-/// One user's interactions, counters and vector. Reentrant so that events arriving together
-/// share one state write (see <see cref="CoalescingWriter"/>); each turn still runs alone.
+/// One user's interactions, counters and vector: the projection of the user's records in the interaction log. Its
+/// partition applies them in sequence order; the state is checkpointed lazily (by count, when asked, on deactivation)
+/// and, when reloaded, catches up with the records its checkpoint lacks. Reentrant so that a checkpoint in flight does
+/// not hold back the next record; each turn still runs alone.
 /// </summary>
 [Reentrant]
-public sealed class UserGrain(
+public sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Users)] IPersistentState<UserState> state,
     IOptions<UserOptions> userOptions,
-    IOptions<PopularityOptions> popularityOptions,
+    IInteractionLogStore log,
     PopularityCache popularity,
     CatalogView catalog,
-    IModelRecommender model) : Grain, IUserGrain
+    IModelRecommender model,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private CoalescingWriter? _writer;
+    private int _sinceCheckpoint;
 
     private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync(), DeactivateOnIdle);
 
-    public async Task<AcceptedEvents> AddInteractions(ImmutableArray<Interaction> interactions)
+    private string UserId => this.GetPrimaryKeyString();
+
+    private ILogPartitionGrain Partition => GrainFactory.GetGrain<ILogPartitionGrain>(ShardHash.Shard(UserId, log.Partitions));
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (interactions.IsDefaultOrEmpty)
+        foreach (var record in await Partition.CatchUp(UserId, state.State.LogPosition))
         {
-            return new AcceptedEvents(0, state.State.TotalEvents);
+            await ApplyRecord(record);
         }
-
-        var s = state.State;
-        foreach (var interaction in interactions.OrderBy(i => i.Timestamp))
-        {
-            s.Recent.Add(interaction);
-            s.Counters[interaction.Type] = s.Counters.GetValueOrDefault(interaction.Type) + 1;
-            s.TotalEvents++;
-            if (s.FirstSeen is null || interaction.Timestamp < s.FirstSeen)
-            {
-                s.FirstSeen = interaction.Timestamp;
-            }
-
-            if (s.LastSeen is null || interaction.Timestamp > s.LastSeen)
-            {
-                s.LastSeen = interaction.Timestamp;
-            }
-        }
-
-        var overflow = s.Recent.Count - userOptions.Value.RecentCapacity;
-        if (overflow > 0)
-        {
-            s.Recent.RemoveRange(0, overflow);
-        }
-
-        await model.OnInteractionsAsync(this.GetPrimaryKeyString(), state, interactions);
-        await Writer.WriteAsync();
-
-        var hits = ToHits(interactions);
-        await PopularityShard().Record(hits);
-
-        return new AcceptedEvents(interactions.Length, s.TotalEvents);
     }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_sinceCheckpoint > 0)
+        {
+            try
+            {
+                await Checkpoint();
+            }
+            catch (Exception exception)
+            {
+                // The log still has the records; the next activation catches up with them.
+                LogCheckpointFailed(exception);
+            }
+        }
+    }
+
+    public async Task Apply(SequencedInteractions record)
+    {
+        try
+        {
+            await ApplyRecord(record);
+        }
+        catch
+        {
+            // Memory may now differ from what the log says; the next activation rebuilds it from checkpoint and log.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        if (_sinceCheckpoint >= userOptions.Value.CheckpointEvery)
+        {
+            await Checkpoint();
+        }
+    }
+
+    public async Task Checkpoint()
+    {
+        var position = state.State.LogPosition;
+        var since = _sinceCheckpoint;
+        _sinceCheckpoint = 0;
+        try
+        {
+            await Writer.WriteAsync();
+        }
+        catch
+        {
+            _sinceCheckpoint += since;
+            throw;
+        }
+
+        Partition.Checkpointed(UserId, position).Ignore();
+    }
+
+    public Task<ImmutableArray<PopularityHit>> GetContributions() =>
+        Task.FromResult<ImmutableArray<PopularityHit>>([.. state.State.Recent.Select(i => new PopularityHit(i.ItemId, i.Weight, i.Timestamp))]);
 
     public Task<UserSummary> GetSummary()
     {
         var s = state.State;
         return Task.FromResult(new UserSummary(
-            this.GetPrimaryKeyString(),
-            state.RecordExists,
+            UserId,
+            s.TotalEvents > 0,
             s.FirstSeen,
             s.LastSeen,
             s.TotalEvents,
@@ -77,17 +112,6 @@ public sealed class UserGrain(
             [.. s.Recent],
             s.ModelVersion,
             s.Vector is not null));
-    }
-
-    public async Task Erase()
-    {
-        var hits = ToHits(state.State.Recent);
-        await state.ClearStateAsync();
-        state.State = new UserState();
-        if (!hits.IsEmpty)
-        {
-            await PopularityShard().Subtract(hits);
-        }
     }
 
     public async Task<RecommendationResult> Recommend(RecommendationRequest request)
@@ -101,7 +125,7 @@ public sealed class UserGrain(
             }
         }
 
-        var modelResult = await model.RecommendAsync(this.GetPrimaryKeyString(), state, request, excluded);
+        var modelResult = await model.RecommendAsync(UserId, state, request, excluded);
         if (modelResult is not null)
         {
             return modelResult;
@@ -129,9 +153,50 @@ public sealed class UserGrain(
         return new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
     }
 
-    private static ImmutableArray<PopularityHit> ToHits(IEnumerable<Interaction> interactions) =>
-        [.. interactions.Select(i => new PopularityHit(i.ItemId, i.Weight, i.Timestamp))];
+    private async Task ApplyRecord(SequencedInteractions record)
+    {
+        var s = state.State;
+        if (record.Sequence < s.LogPosition)
+        {
+            return; // Already in this state (a catch-up got there first).
+        }
 
-    private IPopularityShardGrain PopularityShard() =>
-        GrainFactory.GetGrain<IPopularityShardGrain>(ShardHash.Shard(this.GetPrimaryKeyString(), popularityOptions.Value.Shards));
+        if (record.Erase)
+        {
+            state.State = new UserState { LogPosition = record.Sequence + 1 };
+            _sinceCheckpoint = 0;
+            await Writer.WriteAsync();
+            Partition.Checkpointed(UserId, record.Sequence + 1).Ignore();
+            return;
+        }
+
+        foreach (var interaction in record.Interactions.OrderBy(i => i.Timestamp))
+        {
+            s.Recent.Add(interaction);
+            s.Counters[interaction.Type] = s.Counters.GetValueOrDefault(interaction.Type) + 1;
+            s.TotalEvents++;
+            if (s.FirstSeen is null || interaction.Timestamp < s.FirstSeen)
+            {
+                s.FirstSeen = interaction.Timestamp;
+            }
+
+            if (s.LastSeen is null || interaction.Timestamp > s.LastSeen)
+            {
+                s.LastSeen = interaction.Timestamp;
+            }
+        }
+
+        var overflow = s.Recent.Count - userOptions.Value.RecentCapacity;
+        if (overflow > 0)
+        {
+            s.Recent.RemoveRange(0, overflow);
+        }
+
+        s.LogPosition = record.Sequence + 1;
+        _sinceCheckpoint += Math.Max(1, record.Interactions.Length);
+        model.OnInteractions(s);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A user checkpoint failed at deactivation; the next activation re-reads the log.")]
+    private partial void LogCheckpointFailed(Exception exception);
 }

@@ -22,4 +22,10 @@ public sealed class UserState
     [Id(5)] public float[]? Vector { get; set; }
 
     [Id(6)] public string? ModelVersion { get; set; }
+
+    /// <summary>The first sequence of the user's log partition not yet applied: every earlier record of the user is in this state.</summary>
+    [Id(7)] public long LogPosition { get; set; }
+
+    /// <summary>Whether <see cref="Vector"/> predates the latest events (it is folded in again before the next ranking).</summary>
+    [Id(8)] public bool VectorStale { get; set; }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using RecoGrid.Abstractions;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Storage.FileSystem;
+using RecoGrid.Storage.FileSystem.Log;
 
 namespace RecoGrid.Server.Configuration;
 
@@ -14,6 +15,9 @@ namespace RecoGrid.Server.Configuration;
 /// </summary>
 public static class NodeConfigurationDefaults
 {
+    /// <summary>Log partitions of a new embedded node: each flush of a partition is one fsync, so fewer share more.</summary>
+    public const int DefaultLogPartitions = 8;
+
     /// <summary>The grain stores a node configures.</summary>
     public static IReadOnlyList<string> GrainStores { get; } = [StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity];
 
@@ -28,10 +32,16 @@ public static class NodeConfigurationDefaults
             var prefix = $"Orleans:GrainStorage:{store}:";
             defaults[prefix + "ProviderType"] = FileGrainStorageExtensions.ProviderType;
             defaults[prefix + nameof(FileGrainStorageOptions.RootDirectory)] = Path.Combine(dataDir, "grains");
-            defaults[prefix + nameof(FileGrainStorageOptions.FlushToDisk)] = storage.FlushToDisk ? "true" : "false";
+            // User and popularity state are projections of the interaction log, which is flushed on every append; their
+            // checkpoints are made durable together by one barrier before a partition's recovery point moves.
+            var projection = store is StorageNames.Users or StorageNames.Popularity;
+            defaults[prefix + nameof(FileGrainStorageOptions.FlushToDisk)] = storage.FlushToDisk && !projection ? "true" : "false";
             defaults[prefix + nameof(FileGrainStorageOptions.IoThreads)] = storage.IoThreads.ToString(CultureInfo.InvariantCulture);
         }
 
+        defaults["Log:" + nameof(FileInteractionLogOptions.RootDirectory)] = Path.Combine(dataDir, "log");
+        defaults["Log:" + nameof(FileInteractionLogOptions.Partitions)] = DefaultLogPartitions.ToString(CultureInfo.InvariantCulture);
+        defaults["Log:" + nameof(FileInteractionLogOptions.FlushToDisk)] = storage.FlushToDisk ? "true" : "false";
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
     }
 }

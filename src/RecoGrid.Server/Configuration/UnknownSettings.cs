@@ -23,6 +23,8 @@ public static class UnknownSettings
             }
 
             var known = new Dictionary<string, KeyShape>(StringComparer.OrdinalIgnoreCase);
+            var retired = group.SelectMany(e => e.RetiredKeys ?? new Dictionary<string, string>())
+                .ToDictionary(pair => $"{group.Key}:{pair.Key}", pair => pair.Value, StringComparer.OrdinalIgnoreCase);
             foreach (var entry in group)
             {
                 foreach (var type in entry.OptionsTypes)
@@ -36,17 +38,21 @@ public static class UnknownSettings
                 }
             }
 
-            Check(section, known, problems);
+            Check(section, known, retired, problems);
         }
 
         return problems;
     }
 
-    private static void Check(IConfigurationSection section, Dictionary<string, KeyShape> known, List<string> problems)
+    private static void Check(IConfigurationSection section, Dictionary<string, KeyShape> known, Dictionary<string, string> retired, List<string> problems)
     {
         foreach (var child in section.GetChildren())
         {
-            if (!known.TryGetValue(child.Path, out var shape))
+            if (retired.TryGetValue(child.Path, out var replacement))
+            {
+                problems.Add($"'{child.Path}' is no longer a setting: {replacement}");
+            }
+            else if (!known.TryGetValue(child.Path, out var shape))
             {
                 var suggestion = Closest(child.Path, known.Keys);
                 problems.Add(suggestion is null
@@ -55,7 +61,7 @@ public static class UnknownSettings
             }
             else if (shape == KeyShape.Object)
             {
-                Check(child, known, problems);
+                Check(child, known, retired, problems);
             }
         }
     }

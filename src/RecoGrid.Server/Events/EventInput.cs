@@ -6,4 +6,5 @@ public sealed record EventInput(
     string? ItemId,
     string? Type,
     double? Value,
-    DateTimeOffset? Timestamp);
+    DateTimeOffset? Timestamp,
+    string? EventId = null);

@@ -5,6 +5,26 @@ namespace RecoGrid.Server.Events;
 /// <summary>The rules one event must pass.</summary>
 public static class EventRules
 {
+    /// <summary>Longest client event id.</summary>
+    public const int MaxEventIdLength = 128;
+
+    /// <summary>Validates one event, adding field errors; returns it ready for the log when valid.</summary>
+    public static LoggedEvent? ValidateForLog(EventInput? dto, string field, EventOptions options, DateTimeOffset now, FieldErrors errors)
+    {
+        var before = errors.Count;
+        var interaction = Validate(dto, field, options, now, errors);
+        if (dto?.EventId is { } eventId && Ids.Check(eventId) is { } problem)
+        {
+            errors.Add($"{field}.eventId", problem);
+        }
+        else if (dto?.EventId is { Length: > MaxEventIdLength } longId)
+        {
+            errors.Add($"{field}.eventId", $"must be at most {MaxEventIdLength} characters long (got {longId.Length})");
+        }
+
+        return interaction is null || errors.Count != before ? null : new LoggedEvent(dto!.UserId!, interaction, dto.EventId);
+    }
+
     /// <summary>Validates one event, adding field errors; returns the interaction when valid.</summary>
     public static Interaction? Validate(EventInput? dto, string field, EventOptions options, DateTimeOffset now, FieldErrors errors)
     {

@@ -95,6 +95,47 @@ public static partial class DurableFile
         }
     }
 
+    /// <summary>
+    /// Flushes every write made so far to the file system holding <paramref name="path"/> (Linux <c>syncfs</c>; a
+    /// global flush elsewhere), for stores that write without a flush each and need one barrier before moving on.
+    /// </summary>
+    public static void SyncFileSystem(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (OperatingSystem.IsMacOS())
+            {
+                Sync();
+            }
+
+            return;
+        }
+
+        var fd = Open(path, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open '{path}' to flush its file system.");
+        }
+
+        try
+        {
+            if (SyncFs(fd) != 0)
+            {
+                throw new IOException($"Flushing the file system of '{path}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFs(int fd);
+
+    [LibraryImport("libc", EntryPoint = "sync")]
+    private static partial void Sync();
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 

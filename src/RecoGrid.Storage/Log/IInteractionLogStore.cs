@@ -33,6 +33,13 @@ public interface IInteractionLogStore
     /// </summary>
     Task<SegmentRewriteResult> RewriteSegmentAsync(int partition, long segmentFirstSequence, Func<LogRecord, bool> keep, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Compaction that may also change records: <paramref name="transform"/> returns the record to keep (its own or a new
+    /// type and payload, stored with the same sequence number and time) or null to drop it. Atomic like
+    /// <see cref="RewriteSegmentAsync"/>; used to cut one user's events out of a record that holds several users' events.
+    /// </summary>
+    Task<SegmentRewriteResult> TransformSegmentAsync(int partition, long segmentFirstSequence, Func<LogRecord, LogAppend?> transform, CancellationToken cancellationToken = default);
+
     /// <summary>Reads the metadata blob <paramref name="name"/> of a partition, or null when it was never written.</summary>
     Task<ReadOnlyMemory<byte>?> ReadMetadataAsync(int partition, string name, CancellationToken cancellationToken = default);
 

@@ -147,7 +147,13 @@ public sealed class FileInteractionLogStore : IInteractionLogStore
     public Task<SegmentRewriteResult> RewriteSegmentAsync(int partition, long segmentFirstSequence, Func<LogRecord, bool> keep, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keep);
-        return SegmentRewriter.RewriteAsync(this, State(partition), segmentFirstSequence, keep, cancellationToken);
+        return SegmentRewriter.RewriteAsync(this, State(partition), segmentFirstSequence, record => keep(record) ? new LogAppend(record.Type, record.Payload) : null, cancellationToken);
+    }
+
+    public Task<SegmentRewriteResult> TransformSegmentAsync(int partition, long segmentFirstSequence, Func<LogRecord, LogAppend?> transform, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        return SegmentRewriter.RewriteAsync(this, State(partition), segmentFirstSequence, transform, cancellationToken);
     }
 
     public async Task<ReadOnlyMemory<byte>?> ReadMetadataAsync(int partition, string name, CancellationToken cancellationToken = default)

@@ -3,7 +3,8 @@ using RecoGrid.Storage.Log;
 namespace RecoGrid.Storage.FileSystem.Log;
 
 /// <summary>
-/// Compaction of one sealed segment: the kept records are copied byte for byte (same sequence, time and checksum) into a
+/// Compaction of one sealed segment: kept records are copied byte for byte (same sequence, time and checksum), changed ones
+/// re-framed with their sequence and time, into a
 /// temporary file, which is flushed and renamed over the segment, so a crash at any point leaves the old or the new file whole.
 /// </summary>
 internal static class SegmentRewriter
@@ -11,7 +12,7 @@ internal static class SegmentRewriter
     private const int WriteBufferBytes = 1024 * 1024;
 
     public static async Task<SegmentRewriteResult> RewriteAsync(
-        FileInteractionLogStore store, PartitionState state, long first, Func<LogRecord, bool> keep, CancellationToken cancellationToken)
+        FileInteractionLogStore store, PartitionState state, long first, Func<LogRecord, LogAppend?> transform, CancellationToken cancellationToken)
     {
         var folder = state.Folder;
         await state.RewriteGate.WaitAsync(cancellationToken);
@@ -34,7 +35,7 @@ internal static class SegmentRewriter
             var temp = folder.TempPath("rewrite");
             try
             {
-                return await CopyKeptAsync(store, folder, first, segments[position + 1], temp, keep, cancellationToken);
+                return await CopyKeptAsync(store, folder, first, segments[position + 1], temp, transform, cancellationToken);
             }
             finally
             {
@@ -48,8 +49,9 @@ internal static class SegmentRewriter
     }
 
     private static async Task<SegmentRewriteResult> CopyKeptAsync(
-        FileInteractionLogStore store, PartitionFolder folder, long first, long sequenceLimit, string temp, Func<LogRecord, bool> keep, CancellationToken cancellationToken)
+        FileInteractionLogStore store, PartitionFolder folder, long first, long sequenceLimit, string temp, Func<LogRecord, LogAppend?> transform, CancellationToken cancellationToken)
     {
+        var changed = false;
         var flush = store.Options.FlushToDisk;
         var path = folder.SegmentPath(first);
         using var source = folder.OpenForRead(path);
@@ -70,29 +72,40 @@ internal static class SegmentRewriter
             await foreach (var record in scanner.ReadAsync(cancellationToken))
             {
                 recordsBefore++;
-                if (!keep(record.ToLogRecord()))
+                var stored = record.ToLogRecord();
+                if (transform(stored) is not { } replacement)
                 {
                     continue;
                 }
 
-                if (buffered + record.Bytes.Length > buffer.Length)
+                var bytes = record.Bytes;
+                if (replacement.Type != stored.Type || !replacement.Payload.Span.SequenceEqual(stored.Payload.Span))
+                {
+                    // Same sequence and time, new content and checksum.
+                    var framed = new byte[SegmentFormat.RecordSize(replacement.Payload.Length)];
+                    SegmentFormat.WriteRecord(framed, record.Frame.Sequence, record.Frame.AppendedAtUnixMs, record.Frame.Flags, replacement.Type, replacement.Payload.Span);
+                    bytes = framed;
+                    changed = true;
+                }
+
+                if (buffered + bytes.Length > buffer.Length)
                 {
                     RandomAccess.Write(target, buffer.AsSpan(0, buffered), written - buffered);
                     buffered = 0;
                 }
 
                 index.Add(record.Frame.Sequence, written);
-                if (record.Bytes.Length > buffer.Length)
+                if (bytes.Length > buffer.Length)
                 {
-                    RandomAccess.Write(target, record.Bytes.Span, written);
+                    RandomAccess.Write(target, bytes.Span, written);
                 }
                 else
                 {
-                    record.Bytes.Span.CopyTo(buffer.AsSpan(buffered));
-                    buffered += record.Bytes.Length;
+                    bytes.Span.CopyTo(buffer.AsSpan(buffered));
+                    buffered += bytes.Length;
                 }
 
-                written += record.Bytes.Length;
+                written += bytes.Length;
             }
 
             RandomAccess.Write(target, buffer.AsSpan(0, buffered), written - buffered);
@@ -103,9 +116,9 @@ internal static class SegmentRewriter
         }
 
         var result = new SegmentRewriteResult(first, recordsBefore, index.RecordCount, sourceBytes, written);
-        if (index.RecordCount == recordsBefore)
+        if (index.RecordCount == recordsBefore && !changed)
         {
-            // Nothing dropped: the segment stays as it is.
+            // Nothing dropped or changed: the segment stays as it is.
             return result;
         }
 

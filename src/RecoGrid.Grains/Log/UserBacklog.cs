@@ -1,0 +1,77 @@
+namespace RecoGrid.Grains.Log;
+
+/// <summary>
+/// Per user, the visible records of one partition that no durable checkpoint of the user's state covers yet: what a
+/// reloaded user grain must re-apply, and what keeps the partition's recovery point from moving past them.
+/// Used only from the partition grain's scheduler.
+/// </summary>
+public sealed class UserBacklog
+{
+    private readonly Dictionary<string, Entry> _users = new(StringComparer.Ordinal);
+
+    /// <summary>Users with records not covered by a checkpoint.</summary>
+    public int Count => _users.Count;
+
+    /// <summary>Adds a visible record of <paramref name="userId"/>.</summary>
+    public void Add(string userId, long sequence, DateTimeOffset appendedAt)
+    {
+        if (!_users.TryGetValue(userId, out var entry))
+        {
+            _users[userId] = entry = new Entry(appendedAt);
+        }
+
+        entry.Sequences.Add(sequence);
+    }
+
+    /// <summary>Forgets every record of <paramref name="userId"/> (an erasure replaces them).</summary>
+    public void Clear(string userId) => _users.Remove(userId);
+
+    /// <summary>The user's uncovered records at or after <paramref name="position"/>, oldest first.</summary>
+    public IReadOnlyList<long> From(string userId, long position) =>
+        _users.TryGetValue(userId, out var entry) ? entry.Sequences.Where(s => s >= position).ToList() : [];
+
+    /// <summary>A checkpoint covers every record of the user before <paramref name="position"/>.</summary>
+    public void Covered(string userId, long position, DateTimeOffset now)
+    {
+        if (!_users.TryGetValue(userId, out var entry))
+        {
+            return;
+        }
+
+        var removed = entry.Sequences.RemoveAll(s => s < position);
+        if (entry.Sequences.Count == 0)
+        {
+            _users.Remove(userId);
+        }
+        else if (removed > 0)
+        {
+            entry.Since = now;
+        }
+    }
+
+    /// <summary>The lowest uncovered sequence of any user, or null when every record is covered.</summary>
+    public long? Lowest()
+    {
+        long? lowest = null;
+        foreach (var entry in _users.Values)
+        {
+            if (lowest is null || entry.Sequences[0] < lowest)
+            {
+                lowest = entry.Sequences[0];
+            }
+        }
+
+        return lowest;
+    }
+
+    /// <summary>Up to <paramref name="limit"/> users whose oldest uncovered record is older than <paramref name="before"/>, oldest first.</summary>
+    public IReadOnlyList<string> Stale(DateTimeOffset before, int limit) =>
+        [.. _users.Where(pair => pair.Value.Since < before).OrderBy(pair => pair.Value.Since).Take(limit).Select(pair => pair.Key)];
+
+    private sealed class Entry(DateTimeOffset since)
+    {
+        public List<long> Sequences { get; } = [];
+
+        public DateTimeOffset Since { get; set; } = since;
+    }
+}
