@@ -37,7 +37,21 @@ internal static class TrainCommand
                 "their vectors are then folded in from all their items.",
         };
 
-        var command = new Command("train", "Train an implicit-ALS model on an interaction file and write a model artifact.");
+        var fromLog = new Option<bool>("--from-log")
+        {
+            Description = "Train on the events a server acknowledged: a consistent snapshot of the interaction log of --data-dir (as `recogrid log export` writes it), instead of --input.",
+        };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "With --from-log: the data folder whose log to read (the same as `recogrid serve --data-dir`).",
+            DefaultValueFactory = _ => OfflineLog.DefaultDataDir,
+        };
+        var until = new Option<DateTimeOffset?>("--until") { Description = "With --from-log: only events appended at or before this time." };
+
+        var command = new Command("train", "Train an implicit-ALS model on an interaction file (or the server's interaction log) and write a model artifact.");
+        command.Options.Add(fromLog);
+        command.Options.Add(dataDir);
+        command.Options.Add(until);
         data.AddTo(command);
         ials.AddTo(command);
         command.Options.Add(output);
@@ -50,57 +64,81 @@ internal static class TrainCommand
             var holdout = Holdout(parseResult.GetValue(evaluateHoldout), options.Seed);
             var outDirectory = parseResult.GetValue(output)!;
             var total = Stopwatch.StartNew();
-            var input = OfflineConsole.ExistingInput(data, parseResult);
-            var result = await RunWithProgressAsync(console, input, options, progress => new TrainingRequest
+            string? snapshot = null;
+            if (parseResult.GetValue(fromLog))
             {
-                Source = new InteractionFileSource(input.FullName, data.ToLoadOptions(parseResult, progress)),
-                OutputDirectory = outDirectory.FullName,
-                Options = options,
-                Evaluation = holdout,
-            }, ct);
-
-            var manifest = result.Artifact.Manifest;
-            var median = result.MedianSecondsPerIteration;
-            var memory = RunMeasurements.Memory();
-            if (result.Evaluation is { } evaluation)
-            {
-                var k = holdout!.Ks.Min();
-                console.MarkupLine(
-                    $"Held-out users: {evaluation.EvaluatedUsers:N0} evaluated; " +
-                    string.Join(", ", RankingMetrics.PerUserMetricNames.Select(name =>
-                        $"{name}@{k} {evaluation.Metrics[$"{name}@{k}"].ToString("F4", CultureInfo.InvariantCulture)}")) + ".");
-            }
-
-            console.MarkupLine(
-                $"Wrote [bold]{Markup.Escape(outDirectory.FullName)}[/]: {manifest.Users:N0} users × {manifest.Items:N0} items × {manifest.Factors} factors; " +
-                $"median {median?.ToString("F3", CultureInfo.InvariantCulture) ?? "n/a"} s/iteration, peak memory {RunMeasurements.Bytes((long)memory["peak_memory_bytes"]!)}.");
-
-            if (parseResult.GetValue(json) is { } jsonFile)
-            {
-                var report = new JsonObject
+                if (parseResult.GetValue(data.Input) is not null)
                 {
-                    ["command"] = "train",
-                    ["artifact"] = outDirectory.FullName,
-                    ["settings"] = IalsCliOptions.ToJson(options),
-                    ["data"] = manifest.Data?.DeepClone(),
-                    ["load_seconds"] = result.LoadSeconds,
-                    ["seconds_per_iteration"] = RunMeasurements.Array(result.SecondsPerIteration),
-                    ["median_seconds_per_iteration"] = median,
-                    ["loss_per_iteration"] = new JsonArray([.. result.Iterations.Select(r => JsonValue.Create(r.Loss))]),
-                    ["total_seconds"] = total.Elapsed.TotalSeconds,
-                    ["peak_memory_bytes"] = memory["peak_memory_bytes"]!.DeepClone(),
-                    ["memory"] = memory,
-                    ["processor_count"] = Environment.ProcessorCount,
-                };
-                if (result.Metrics is { } metrics)
-                {
-                    report["metrics"] = new JsonObject([.. metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))]);
+                    throw new OfflineUsageException("Give either --input FILE or --from-log, not both.");
                 }
 
-                await RunMeasurements.WriteJsonAsync(jsonFile, report, ct);
+                var store = OfflineLog.Open(parseResult.GetValue(dataDir)!);
+                snapshot = Path.Combine(Path.GetTempPath(), $"recogrid-log-{Guid.NewGuid():N}.tsv");
+                var exported = await LogCommand.ExportWithProgressAsync(console, store, snapshot, parseResult.GetValue(until), ct);
+                console.MarkupLineInterpolated($"Read {exported.Events:N0} acknowledged events from the log of {Path.GetFullPath(parseResult.GetValue(dataDir)!)}.");
             }
 
-            return 0;
+            try
+            {
+                var input = snapshot is null ? OfflineConsole.ExistingInput(data, parseResult) : new FileInfo(snapshot);
+                var result = await RunWithProgressAsync(console, input, options, progress => new TrainingRequest
+                {
+                    Source = new InteractionFileSource(input.FullName, data.ToLoadOptions(parseResult, progress)),
+                    OutputDirectory = outDirectory.FullName,
+                    Options = options,
+                    Evaluation = holdout,
+                }, ct);
+
+                var manifest = result.Artifact.Manifest;
+                var median = result.MedianSecondsPerIteration;
+                var memory = RunMeasurements.Memory();
+                if (result.Evaluation is { } evaluation)
+                {
+                    var k = holdout!.Ks.Min();
+                    console.MarkupLine(
+                        $"Held-out users: {evaluation.EvaluatedUsers:N0} evaluated; " +
+                        string.Join(", ", RankingMetrics.PerUserMetricNames.Select(name =>
+                            $"{name}@{k} {evaluation.Metrics[$"{name}@{k}"].ToString("F4", CultureInfo.InvariantCulture)}")) + ".");
+                }
+
+                console.MarkupLine(
+                    $"Wrote [bold]{Markup.Escape(outDirectory.FullName)}[/]: {manifest.Users:N0} users × {manifest.Items:N0} items × {manifest.Factors} factors; " +
+                    $"median {median?.ToString("F3", CultureInfo.InvariantCulture) ?? "n/a"} s/iteration, peak memory {RunMeasurements.Bytes((long)memory["peak_memory_bytes"]!)}.");
+
+                if (parseResult.GetValue(json) is { } jsonFile)
+                {
+                    var report = new JsonObject
+                    {
+                        ["command"] = "train",
+                        ["artifact"] = outDirectory.FullName,
+                        ["settings"] = IalsCliOptions.ToJson(options),
+                        ["data"] = manifest.Data?.DeepClone(),
+                        ["load_seconds"] = result.LoadSeconds,
+                        ["seconds_per_iteration"] = RunMeasurements.Array(result.SecondsPerIteration),
+                        ["median_seconds_per_iteration"] = median,
+                        ["loss_per_iteration"] = new JsonArray([.. result.Iterations.Select(r => JsonValue.Create(r.Loss))]),
+                        ["total_seconds"] = total.Elapsed.TotalSeconds,
+                        ["peak_memory_bytes"] = memory["peak_memory_bytes"]!.DeepClone(),
+                        ["memory"] = memory,
+                        ["processor_count"] = Environment.ProcessorCount,
+                    };
+                    if (result.Metrics is { } metrics)
+                    {
+                        report["metrics"] = new JsonObject([.. metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))]);
+                    }
+
+                    await RunMeasurements.WriteJsonAsync(jsonFile, report, ct);
+                }
+
+                return 0;
+            }
+            finally
+            {
+                if (snapshot is not null)
+                {
+                    File.Delete(snapshot);
+                }
+            }
         }));
         return command;
     }

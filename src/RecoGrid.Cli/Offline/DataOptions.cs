@@ -10,7 +10,6 @@ internal sealed class DataOptions
     public Option<FileInfo> Input { get; } = new("--input", "-i")
     {
         Description = "Interaction file: delimited lines of user,item[,value[,timestamp]] (tab, comma, '::' or whitespace).",
-        Required = true,
     };
 
     public Option<string> Separator { get; } = new("--separator")

@@ -86,7 +86,8 @@ internal static class OfflineConsole
     /// <summary>The --input file; a usage error naming it when it does not exist.</summary>
     public static FileInfo ExistingInput(DataOptions dataOptions, ParseResult parseResult)
     {
-        var input = parseResult.GetValue(dataOptions.Input)!;
+        var input = parseResult.GetValue(dataOptions.Input)
+            ?? throw new OfflineUsageException("--input is required: an interaction file (or, for `train`, --from-log with --data-dir).");
         return input.Exists ? input : throw new OfflineUsageException($"--input: '{input.FullName}' does not exist.");
     }
 

@@ -208,9 +208,6 @@ public sealed partial class LogPartitionGrain
         _ = FeedPopularityAsync();
     }
 
-    private bool ErasedAfter(string userId, long sequence) =>
-        _tombstones.Count > 0 && _tombstones.TryGetValue(LogCodec.HashUser(userId), out var erased) && erased > sequence;
-
     /// <summary>The end of the decided prefix: popularity and recovery positions never pass an undecided record.</summary>
     private long DecidedThrough() => _undecided.Count > 0 ? Math.Min(_undecided.Min, _contiguous) : _contiguous;
 

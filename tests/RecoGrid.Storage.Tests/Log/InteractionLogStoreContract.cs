@@ -218,6 +218,41 @@ public abstract class InteractionLogStoreContract
     }
 
     [Fact]
+    public async Task TransformingASealedSegmentStoresChangedRecordsUnderTheirOwnSequenceAndTime()
+    {
+        var store = CreateStore(new(SegmentBytes: 2048));
+        await using var writer = await store.OpenWriterAsync(0);
+        for (var i = 0; i < 120; i += 4)
+        {
+            await writer.AppendAsync(Records(i, 4));
+        }
+
+        var before = await store.ReadAllAsync(0);
+        var target = (await store.ListSegmentsAsync(0))[1];
+        var result = await store.TransformSegmentAsync(0, target.FirstSequence, r =>
+            r.Sequence % 3 == 0 ? null : r.Sequence % 3 == 1 ? new LogAppend(42, Encoding.UTF8.GetBytes($"changed-{r.Sequence}")) : new LogAppend(r.Type, r.Payload));
+
+        var inside = (long i) => i >= target.FirstSequence && i <= target.LastSequence;
+        Assert.Equal(before.Count(r => inside(r.Sequence) && r.Sequence % 3 != 0), result.RecordsKept);
+        var after = await CreateStore(new(SegmentBytes: 2048)).ReadAllAsync(0);
+        Assert.Equal(before.Where(r => !inside(r.Sequence) || r.Sequence % 3 != 0).Select(r => r.Sequence), after.Select(r => r.Sequence));
+        foreach (var record in after)
+        {
+            var original = before.Single(r => r.Sequence == record.Sequence);
+            Assert.Equal(original.AppendedAt, record.AppendedAt);
+            if (inside(record.Sequence) && record.Sequence % 3 == 1)
+            {
+                Assert.Equal((byte)42, record.Type);
+                Assert.Equal($"changed-{record.Sequence}", Text(record));
+            }
+            else
+            {
+                Assert.Equal((original.Type, Text(original)), (record.Type, Text(record)));
+            }
+        }
+    }
+
+    [Fact]
     public async Task RewritingTheActiveOrAnUnknownSegmentIsRefused()
     {
         var store = CreateStore(new());

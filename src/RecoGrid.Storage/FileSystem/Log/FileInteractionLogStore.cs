@@ -43,6 +43,22 @@ public sealed class FileInteractionLogStore : IInteractionLogStore
 
     public int Partitions => _partitions.Length;
 
+    /// <summary>The partition count a log under <paramref name="rootDirectory"/> was created with, or null when there is none.</summary>
+    public static int? StoredPartitions(string rootDirectory)
+    {
+        var path = Path.Combine(rootDirectory, LayoutFileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var text = File.ReadAllText(path).Trim();
+        return text.StartsWith(LayoutPrefix, StringComparison.Ordinal)
+            && int.TryParse(text.AsSpan(LayoutPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var stored)
+                ? stored
+                : throw new InvalidDataException($"'{path}' is not an interaction log layout file (expected '{LayoutPrefix}N').");
+    }
+
     /// <summary>The absolute folder holding the partitions.</summary>
     public string RootDirectory { get; }
 
