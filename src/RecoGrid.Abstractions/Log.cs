@@ -100,8 +100,17 @@ public interface ILogPartitionGrain : IGrainWithIntegerKey
     /// partition has not yet seen covered by a durable checkpoint: what a state reloaded after a crash or a failed
     /// checkpoint must still apply. Records whose batch is undecided are held back (with everything after them).
     /// </summary>
+    /// <remarks>
+    /// It also subscribes this activation of the user grain (<paramref name="activation"/>): from now on the partition
+    /// hands it new records at once. Users whose grain is not active cost the partition nothing but a note of where their
+    /// records are; they catch up when next activated.
+    /// </remarks>
     [Alias("CatchUp")]
-    Task<ImmutableArray<SequencedInteractions>> CatchUp(string userId, long position);
+    Task<ImmutableArray<SequencedInteractions>> CatchUp(string userId, long position, Guid activation);
+
+    /// <summary>The user grain's activation is going away: stop handing it records (they wait in the log for the next one).</summary>
+    [Alias("Deactivated"), OneWay]
+    Task Deactivated(string userId, Guid activation);
 
     /// <summary>
     /// A projection (a user grain, or the partition's popularity shard when <paramref name="userId"/> is null) made its
@@ -109,6 +118,10 @@ public interface ILogPartitionGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Checkpointed"), OneWay]
     Task Checkpointed(string? userId, long position);
+
+    /// <summary>Returns once the partition's popularity shard counts every decided record (the popularity merge calls it first).</summary>
+    [Alias("FlushPopularity")]
+    Task FlushPopularity();
 
     /// <summary>The partition's positions and counters.</summary>
     [Alias("GetStatus")]

@@ -9,6 +9,9 @@ public sealed record EventBatchRequest(IReadOnlyList<EventInput>? Events);
 /// <summary>Reply to an accepted batch: every event in it is durable; repeats of a recent eventId are counted once.</summary>
 public sealed record EventsAccepted(int Accepted, int Duplicates);
 
+/// <summary>Reply of POST /v1/events:validate: the batch would be accepted (nothing was recorded).</summary>
+public sealed record EventsValid(int Valid);
+
 /// <summary>Item metadata as sent with PUT /v1/items/{itemId} or in a batch.</summary>
 public sealed record ItemDto(
     string? ItemId,

@@ -21,6 +21,15 @@ public static class EventsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapPost("/events:validate", ValidateEvents)
+            .WithName("ValidateEvents")
+            .WithSummary("Check a batch of events without recording it.")
+            .WithDescription("Parses and validates exactly as POST /v1/events does and answers 200 {valid} or the same 400 problem, but writes nothing: a dry run for clients, and the HTTP-only ceiling in ingestion benchmarks.")
+            .Accepts<EventBatchRequest>("application/json")
+            .Produces<EventsValid>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
     }
 
@@ -32,10 +41,35 @@ public static class EventsApi
         [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var (body, problem) = await RequestBody.ReadAsync<JsonElement>(request, cancellationToken);
+        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken);
         if (problem is not null)
         {
             return problem;
+        }
+
+        var result = await ingestion.IngestAsync(logged!);
+        return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
+    }
+
+    private static async Task<IResult> ValidateEvents(
+        HttpRequest request,
+        IOptions<ApiOptions> api,
+        IOptions<EventOptions> eventOptions,
+        [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken);
+        return problem ?? TypedResults.Ok(new EventsValid(logged!.Count));
+    }
+
+    /// <summary>Reads and validates a batch; returns the events ready for the log, or the problem to answer with.</summary>
+    private static async Task<(List<LoggedEvent>? Events, IResult? Problem)> ReadBatchAsync(
+        HttpRequest request, ApiOptions api, EventOptions eventOptions, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await RequestBody.ReadAsync<JsonElement>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, problem);
         }
 
         IReadOnlyList<EventInput>? events;
@@ -51,17 +85,17 @@ public static class EventsApi
         }
         catch (JsonException exception)
         {
-            return RequestBody.Invalid(exception.Path?.TrimStart('$', '.') is { Length: > 0 } path ? path : "events", "has a value of the wrong type");
+            return (null, RequestBody.Invalid(exception.Path?.TrimStart('$', '.') is { Length: > 0 } path ? path : "events", "has a value of the wrong type"));
         }
 
         if (events is null || events.Count == 0)
         {
-            return RequestBody.Invalid("events", "must hold at least one event");
+            return (null, RequestBody.Invalid("events", "must hold at least one event"));
         }
 
-        if (events.Count > api.Value.MaxEventBatchSize)
+        if (events.Count > api.MaxEventBatchSize)
         {
-            return RequestBody.Invalid("events", $"holds {events.Count} events; the limit is Api:MaxEventBatchSize = {api.Value.MaxEventBatchSize}");
+            return (null, RequestBody.Invalid("events", $"holds {events.Count} events; the limit is Api:MaxEventBatchSize = {api.MaxEventBatchSize}"));
         }
 
         var now = time.GetUtcNow();
@@ -70,18 +104,14 @@ public static class EventsApi
         for (var i = 0; i < events.Count; i++)
         {
             var field = prefix.Length == 0 ? $"[{i}]" : $"{prefix}[{i}]";
-            if (EventRules.ValidateForLog(events[i], field, eventOptions.Value, now, errors) is { } valid && errors.IsEmpty)
+            if (EventRules.ValidateForLog(events[i], field, eventOptions, now, errors) is { } valid && errors.IsEmpty)
             {
                 logged.Add(valid);
             }
         }
 
-        if (!errors.IsEmpty)
-        {
-            return errors.ToProblem($"{errors.Count} field(s) are invalid; no event of this batch was recorded.");
-        }
-
-        var result = await ingestion.IngestAsync(logged);
-        return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
+        return errors.IsEmpty
+            ? (logged, null)
+            : (null, errors.ToProblem($"{errors.Count} field(s) are invalid; no event of this batch was recorded."));
     }
 }

@@ -62,6 +62,7 @@ public sealed class UserGrainTests(ClusterFixture fixture)
     public async Task AStateWhoseCheckpointFailedCatchesUpFromTheLogWhenReloaded()
     {
         var userId = NewId("user");
+        await fixture.Grains.GetGrain<IUserGrain>(userId).GetSummary(); // active, so the partition hands it events at once
         await fixture.Grains.Log(userId, Event("kept-1"));
         fixture.UserStorage.Fail();
         try
@@ -78,6 +79,20 @@ public sealed class UserGrainTests(ClusterFixture fixture)
         var summary = await fixture.Grains.GetGrain<IUserGrain>(userId).GetSummary();
         Assert.Equal(3, summary.TotalEvents);
         Assert.Equal(["kept-1", "kept-2", "kept-3"], summary.RecentInteractions.Select(i => i.ItemId).ToArray());
+    }
+
+    [Fact]
+    public async Task EventsOfAUserWhoseGrainIsNotActiveAreAppliedWhenItActivates()
+    {
+        var userId = NewId("sleeper");
+        await fixture.Grains.Log(userId, Event("while-asleep-1"));
+        await fixture.Grains.Log(userId, Event("while-asleep-2"));
+
+        var summary = await fixture.Grains.GetGrain<IUserGrain>(userId).GetSummary();
+        Assert.Equal(["while-asleep-1", "while-asleep-2"], summary.RecentInteractions.Select(i => i.ItemId).ToArray());
+
+        await fixture.Grains.Log(userId, Event("while-awake"));
+        Assert.Equal(3, (await fixture.Grains.GetGrain<IUserGrain>(userId).GetSummary()).TotalEvents);
     }
 
     [Fact]

@@ -16,11 +16,23 @@ public sealed class InteractionLogOptions
     /// <summary>How often a partition records how far its projections are durable (and so where recovery starts).</summary>
     public TimeSpan ProjectionInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A user whose state has lagged its durable checkpoint this long is asked to checkpoint.</summary>
-    public TimeSpan CheckpointAge { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// A user whose records have waited this long for a durable checkpoint is asked to checkpoint (its grain is woken for
+    /// it, then let go). Until then the records are read from the log when the user's grain activates.
+    /// </summary>
+    public TimeSpan CheckpointAge { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Most checkpoint requests a partition sends per projection interval (bounds the write rate they cause).</summary>
-    public int CheckpointRequestsPerInterval { get; set; } = 2_000;
+    /// <summary>
+    /// Users per partition whose records wait for a checkpoint before the oldest are asked to checkpoint regardless of age
+    /// (about 130 bytes of memory each); it bounds the partition's memory and how far recovery reads back.
+    /// </summary>
+    public int MaxUsersBehind { get; set; } = 250_000;
+
+    /// <summary>Most checkpoint requests a partition sends per projection interval (bounds the writes they cause).</summary>
+    public int CheckpointRequestsPerInterval { get; set; } = 100;
+
+    /// <summary>Bytes of recent records a partition keeps decoded in memory to answer catch-ups without reading the disk.</summary>
+    public long RecentRecordBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>A part of a multi-part batch left undecided this long (its sender died) is decided from the other partitions.</summary>
     public TimeSpan PendingTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -53,6 +65,16 @@ public sealed class InteractionLogOptionsValidator : IValidateOptions<Interactio
             {
                 errors.Add($"Log:{key} must be positive (was {value}).");
             }
+        }
+
+        if (options.MaxUsersBehind < 1)
+        {
+            errors.Add($"Log:MaxUsersBehind must be at least 1 (was {options.MaxUsersBehind}).");
+        }
+
+        if (options.RecentRecordBytes < 0)
+        {
+            errors.Add($"Log:RecentRecordBytes must not be negative (was {options.RecentRecordBytes}).");
         }
 
         if (options.CheckpointRequestsPerInterval < 1)

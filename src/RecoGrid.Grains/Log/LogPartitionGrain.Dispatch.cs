@@ -5,9 +5,10 @@ using RecoGrid.Abstractions;
 namespace RecoGrid.Grains.Log;
 
 /// <summary>
-/// Hands visible records to their users and to the popularity shard in sequence order. A user's record waits behind
-/// any earlier record of that user whose batch is undecided, so a user grain can trust "everything before my position
-/// is applied"; popularity advances only over a prefix of the log in which every record is decided.
+/// Hands visible records to the users whose grain is active and to the popularity shard, in sequence order. A user's
+/// record waits behind any earlier record of that user whose batch is undecided, so a user grain can trust "everything
+/// before my position is applied"; inactive users' records are only noted (the grain reads them when it activates);
+/// popularity advances only over a prefix of the log in which every record is decided.
 /// </summary>
 public sealed partial class LogPartitionGrain
 {
@@ -15,44 +16,20 @@ public sealed partial class LogPartitionGrain
     private readonly Dictionary<string, UserQueue> _queues = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, long> _appendedRanges = [];
     private readonly SortedDictionary<long, PopularityDelta> _popularityPending = [];
-    private readonly SortedDictionary<long, TaskCompletionSource> _popularityWaiters = [];
     private long _contiguous;
     private long _popularitySent;
     private long _popularityDurable;
-    private bool _popularityBusy;
+    private Task _popularityFeed = Task.CompletedTask;
 
-    /// <summary>Makes a just-appended single-part batch or tombstone visible and waits until its users and popularity have it.</summary>
+    /// <summary>
+    /// Makes a just-appended single-part batch or tombstone visible and waits until its active users have applied it.
+    /// Popularity is derived data and follows in the background (its ranking is merged every Popularity:MergeInterval anyway).
+    /// </summary>
     private Task Publish(LogEntry entry)
     {
         var applied = Enqueue(entry, decided: true);
-        applied.Add(PopularityReached(entry.Sequence));
         AddPopularity(entry);
         return Task.WhenAll(applied);
-    }
-
-    /// <summary>Completes once the popularity shard has been sent every record through <paramref name="sequence"/> (or a send failed).</summary>
-    private Task PopularityReached(long sequence)
-    {
-        if (sequence < _popularitySent)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (!_popularityWaiters.TryGetValue(sequence, out var waiter))
-        {
-            _popularityWaiters[sequence] = waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        return waiter.Task;
-    }
-
-    private void ReleasePopularityWaiters(long below)
-    {
-        foreach (var sequence in _popularityWaiters.Keys.TakeWhile(s => s < below).ToList())
-        {
-            _popularityWaiters.Remove(sequence, out var waiter);
-            waiter!.TrySetResult();
-        }
     }
 
     /// <summary>Decides a part of a multi-part batch and, when visible, waits until its users have applied it.</summary>
@@ -60,23 +37,19 @@ public sealed partial class LogPartitionGrain
     {
         _undecided.Remove(entry.Sequence);
         var applied = new List<Task>();
-        if (visible)
-        {
-            applied.Add(PopularityReached(entry.Sequence));
-        }
 
         foreach (var userId in entry.Events.Select(e => e.UserId).Distinct(StringComparer.Ordinal))
         {
+            if (visible)
+            {
+                _backlog.Add(userId, entry.Sequence, entry.AppendedAt);
+            }
+
             if (_queues.TryGetValue(userId, out var queue) && queue.Find(entry.Sequence) is { } record)
             {
                 record.Decided = true;
                 record.Visible = visible;
                 applied.Add(record.Applied.Task);
-                if (visible)
-                {
-                    _backlog.Add(userId, entry.Sequence, entry.AppendedAt);
-                }
-
                 _ = PumpAsync(userId, queue);
             }
         }
@@ -90,7 +63,7 @@ public sealed partial class LogPartitionGrain
             _popularityPending[entry.Sequence] = PopularityDelta.Empty;
         }
 
-        _ = FeedPopularityAsync();
+        KickPopularity();
         return Task.WhenAll(applied);
     }
 
@@ -100,6 +73,22 @@ public sealed partial class LogPartitionGrain
         var applied = new List<Task>();
         void Add(string userId, ImmutableArray<Interaction> interactions, bool erase)
         {
+            if (decided)
+            {
+                if (erase)
+                {
+                    _backlog.Clear(userId);
+                }
+
+                _backlog.Add(userId, entry.Sequence, entry.AppendedAt);
+            }
+
+            // Only users whose grain is active get the record now; the others read it when they next activate.
+            if (!_active.ContainsKey(userId))
+            {
+                return;
+            }
+
             if (!_queues.TryGetValue(userId, out var queue))
             {
                 _queues[userId] = queue = new UserQueue();
@@ -110,12 +99,6 @@ public sealed partial class LogPartitionGrain
             applied.Add(record.Applied.Task);
             if (decided)
             {
-                if (erase)
-                {
-                    _backlog.Clear(userId);
-                }
-
-                _backlog.Add(userId, entry.Sequence, entry.AppendedAt);
                 _ = PumpAsync(userId, queue);
             }
         }
@@ -136,10 +119,6 @@ public sealed partial class LogPartitionGrain
 
         return applied;
     }
-
-    /// <summary>The sequence of the user's first record whose batch is undecided, or null.</summary>
-    private long? FirstUndecided(string userId) =>
-        _queues.TryGetValue(userId, out var queue) ? queue.Records.FirstOrDefault(r => !r.Decided)?.Record.Sequence : null;
 
     // One apply in flight per user, strictly in queue (= sequence) order; an undecided head holds the rest back.
     private async Task PumpAsync(string userId, UserQueue queue)
@@ -166,7 +145,7 @@ public sealed partial class LogPartitionGrain
                         // behind, so keep the record at the head and retry; later records wait behind it.
                         LogApplyFailed(exception, _partition, head.Record.Sequence);
                         head.Applied.TrySetResult();
-                        await Task.Delay(RetryDelay, time);
+                        await Task.Delay(RetryDelay);
                         continue;
                     }
                 }
@@ -205,22 +184,24 @@ public sealed partial class LogPartitionGrain
             TombstoneEntry tombstone => new PopularityDelta([], tombstone.Contributions),
             _ => PopularityDelta.Empty,
         };
-        _ = FeedPopularityAsync();
+        KickPopularity();
     }
 
     /// <summary>The end of the decided prefix: popularity and recovery positions never pass an undecided record.</summary>
     private long DecidedThrough() => _undecided.Count > 0 ? Math.Min(_undecided.Min, _contiguous) : _contiguous;
 
+    /// <summary>Starts sending popularity updates unless a send is already running (it picks up what is new).</summary>
+    private void KickPopularity()
+    {
+        if (_popularityFeed.IsCompleted)
+        {
+            _popularityFeed = FeedPopularityAsync();
+        }
+    }
+
     // One update in flight; each carries every decided delta below the decided prefix's end, in order.
     private async Task FeedPopularityAsync()
     {
-        if (_popularityBusy)
-        {
-            return;
-        }
-
-        _popularityBusy = true;
-        try
         {
             while (true)
             {
@@ -244,20 +225,29 @@ public sealed partial class LogPartitionGrain
                     await GrainFactory.GetGrain<IPopularityShardGrain>(_partition).Apply(new PopularityUpdate(add.ToImmutable(), subtract.ToImmutable(), through));
                     _popularitySent = through;
                     included.ForEach(sequence => _popularityPending.Remove(sequence));
-                    ReleasePopularityWaiters(through);
                 }
                 catch (Exception exception)
                 {
                     // Kept for the next update (the shard ignores a range it already has); a shard that lost it in a crash is fed again from the log.
                     LogPopularityFailed(exception, _partition);
-                    ReleasePopularityWaiters(long.MaxValue);
                     return;
                 }
             }
         }
-        finally
+    }
+
+    /// <summary>Waits until the popularity shard has every decided record (a few attempts if sends fail).</summary>
+    public async Task FlushPopularity()
+    {
+        var target = DecidedThrough();
+        for (var attempt = 0; attempt < 5 && _popularitySent < target; attempt++)
         {
-            _popularityBusy = false;
+            if (_popularityFeed.IsCompleted)
+            {
+                _popularityFeed = FeedPopularityAsync();
+            }
+
+            await _popularityFeed;
         }
     }
 

@@ -18,6 +18,7 @@ public sealed partial class LogPartitionGrain
     {
         _partition = (int)this.GetPrimaryKeyLong();
         _dedup = new DeduplicationWindow(Settings.DeduplicationWindow);
+        _recent = new RecentEntries(Settings.RecentRecordBytes);
         var writer = await store.OpenWriterAsync(_partition, cancellationToken);
         _log = new LogGroupCommitter(writer, new LogGroupCommitOptions { MaxDelay = Settings.GroupCommitDelay });
         _contiguous = writer.NextSequence;
@@ -123,7 +124,7 @@ public sealed partial class LogPartitionGrain
             }
         }
 
-        await FeedPopularityAsync();
+        await FlushPopularity();
         return (count, resolved);
     }
 
@@ -138,7 +139,7 @@ public sealed partial class LogPartitionGrain
             await (committed ? Commit(batchId) : Abort(batchId));
         }
 
-        var stale = _backlog.Stale(now - Settings.CheckpointAge, Settings.CheckpointRequestsPerInterval);
+        var stale = _backlog.Stale(now - Settings.CheckpointAge, Settings.MaxUsersBehind, Settings.CheckpointRequestsPerInterval);
         await Task.WhenAll(stale.Select(async userId =>
         {
             try
@@ -151,7 +152,7 @@ public sealed partial class LogPartitionGrain
             }
         }));
 
-        await FeedPopularityAsync();
+        KickPopularity();
         await PersistPositionsAsync(cancellationToken);
         if (now - _lastCompaction >= Settings.CompactionInterval)
         {

@@ -26,8 +26,10 @@ public sealed partial class LogPartitionGrain(
     private readonly Dictionary<Guid, PendingPart> _pending = [];
     private readonly SortedSet<long> _undecided = [];
     private readonly UserBacklog _backlog = new();
+    private readonly Dictionary<string, Guid> _active = new(StringComparer.Ordinal);
     private Dictionary<UInt128, long> _tombstones = [];
     private DeduplicationWindow _dedup = null!;
+    private RecentEntries _recent = null!;
     private LogGroupCommitter _log = null!;
     private int _partition;
 
@@ -67,9 +69,10 @@ public sealed partial class LogPartitionGrain(
         }
 
         long sequence;
+        var encoded = LogCodec.EncodeEvents(part, fresh);
         try
         {
-            sequence = await AppendRecordAsync(LogCodec.EncodeEvents(part, fresh));
+            sequence = await AppendRecordAsync(encoded);
         }
         catch (Exception exception) when (exception is not LogUnavailableException)
         {
@@ -84,6 +87,7 @@ public sealed partial class LogPartitionGrain(
         }
 
         var entry = new EventsEntry(sequence, time.GetUtcNow(), part.BatchId, part.PartCount, part.Partitions, [.. fresh]);
+        _recent.Add(entry, encoded.Payload.Length);
         if (!multiPart)
         {
             await Publish(entry);
@@ -153,10 +157,17 @@ public sealed partial class LogPartitionGrain(
         return sequence;
     }
 
-    public async Task<ImmutableArray<SequencedInteractions>> CatchUp(string userId, long position)
+    public async Task<ImmutableArray<SequencedInteractions>> CatchUp(string userId, long position, Guid activation)
     {
-        var held = FirstUndecided(userId);
-        var sequences = _backlog.From(userId, position).Where(s => held is null || s < held).ToList();
+        // A record whose batch is undecided is decided in milliseconds; waiting for it keeps the user's order simple.
+        while (FirstUndecidedPart(userId) is { } undecided)
+        {
+            await undecided.Decided.Task;
+        }
+
+        // From this turn on, new records of the user go straight to this activation; older ones are read below.
+        _active[userId] = activation;
+        var sequences = _backlog.From(userId, position);
         if (sequences.Count == 0)
         {
             return [];
@@ -165,21 +176,36 @@ public sealed partial class LogPartitionGrain(
         var records = ImmutableArray.CreateBuilder<SequencedInteractions>(sequences.Count);
         foreach (var sequence in sequences)
         {
-            await foreach (var record in store.ReadAsync(_partition, sequence, sequence + 1))
+            if (!_recent.TryGet(sequence, out var entry))
             {
-                switch (LogCodec.Decode(record))
+                await foreach (var record in store.ReadAsync(_partition, sequence, sequence + 1))
                 {
-                    case EventsEntry events:
-                        records.Add(new SequencedInteractions(sequence, [.. events.Events.Where(e => e.UserId == userId).Select(e => e.Interaction)], Erase: false));
-                        break;
-                    case TombstoneEntry:
-                        records.Add(new SequencedInteractions(sequence, [], Erase: true));
-                        break;
+                    entry = LogCodec.Decode(record);
                 }
+            }
+
+            switch (entry)
+            {
+                case EventsEntry events:
+                    records.Add(new SequencedInteractions(sequence, [.. events.Events.Where(e => e.UserId == userId).Select(e => e.Interaction)], Erase: false));
+                    break;
+                case TombstoneEntry:
+                    records.Add(new SequencedInteractions(sequence, [], Erase: true));
+                    break;
             }
         }
 
         return records.ToImmutable();
+    }
+
+    public Task Deactivated(string userId, Guid activation)
+    {
+        if (_active.TryGetValue(userId, out var current) && current == activation)
+        {
+            _active.Remove(userId);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task Checkpointed(string? userId, long position)
@@ -204,6 +230,9 @@ public sealed partial class LogPartitionGrain(
     }
 
     public Task<long> Compact() => CompactAsync();
+
+    private PendingPart? FirstUndecidedPart(string userId) =>
+        _pending.Values.Where(p => p.Entry.Events.Any(e => e.UserId == userId)).MinBy(p => p.Entry.Sequence);
 
     private async Task<bool> IsDuplicateAsync(UInt128 key)
     {

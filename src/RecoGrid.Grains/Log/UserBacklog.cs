@@ -64,9 +64,22 @@ public sealed class UserBacklog
         return lowest;
     }
 
-    /// <summary>Up to <paramref name="limit"/> users whose oldest uncovered record is older than <paramref name="before"/>, oldest first.</summary>
-    public IReadOnlyList<string> Stale(DateTimeOffset before, int limit) =>
-        [.. _users.Where(pair => pair.Value.Since < before).OrderBy(pair => pair.Value.Since).Take(limit).Select(pair => pair.Key)];
+    /// <summary>
+    /// Up to <paramref name="limit"/> users to ask for a checkpoint, oldest first: those waiting since before
+    /// <paramref name="before"/>, and while more than <paramref name="maxUsers"/> wait, the oldest of the rest too.
+    /// </summary>
+    public IReadOnlyList<string> Stale(DateTimeOffset before, int maxUsers, int limit)
+    {
+        var excess = Math.Max(0, _users.Count - maxUsers);
+        var oldest = _users.Where(pair => pair.Value.Since < before).Take(limit).Select(pair => pair.Key).ToList();
+        if (excess > 0 && oldest.Count < limit)
+        {
+            // Dictionary order is insertion order until removals: close enough to oldest first, without a sort.
+            oldest.AddRange(_users.Keys.Take(Math.Min(excess, limit - oldest.Count)).Where(u => !oldest.Contains(u)));
+        }
+
+        return oldest;
+    }
 
     private sealed class Entry(DateTimeOffset since)
     {

@@ -32,6 +32,8 @@ public sealed class PopularityGrain(IOptions<PopularityOptions> options, IIntera
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
+        // The shards follow their partitions in the background; catching them up first makes the merge current.
+        await Task.WhenAll(Enumerable.Range(0, log.Partitions).Select(p => GrainFactory.GetGrain<ILogPartitionGrain>(p).FlushPopularity()));
         var shards = await Task.WhenAll(Enumerable.Range(0, log.Partitions)
             .Select(shard => GrainFactory.GetGrain<IPopularityShardGrain>(shard).GetCounts()));
 

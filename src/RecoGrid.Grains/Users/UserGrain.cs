@@ -26,8 +26,10 @@ public sealed partial class UserGrain(
     IModelRecommender model,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
+    private readonly Guid _activation = Guid.NewGuid();
     private CoalescingWriter? _writer;
     private int _sinceCheckpoint;
+    private bool _read;
 
     private CoalescingWriter Writer => _writer ??= new CoalescingWriter(() => state.WriteStateAsync(), DeactivateOnIdle);
 
@@ -37,7 +39,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var record in await Partition.CatchUp(UserId, state.State.LogPosition))
+        foreach (var record in await Partition.CatchUp(UserId, state.State.LogPosition, _activation))
         {
             await ApplyRecord(record);
         }
@@ -45,6 +47,7 @@ public sealed partial class UserGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        Partition.Deactivated(UserId, _activation).Ignore();
         if (_sinceCheckpoint > 0)
         {
             try
@@ -94,6 +97,11 @@ public sealed partial class UserGrain(
         }
 
         Partition.Checkpointed(UserId, position).Ignore();
+        if (!_read)
+        {
+            // Woken only to make its state durable (nobody reads it): give the memory back.
+            DeactivateOnIdle();
+        }
     }
 
     public Task<ImmutableArray<PopularityHit>> GetContributions() =>
@@ -101,6 +109,7 @@ public sealed partial class UserGrain(
 
     public Task<UserSummary> GetSummary()
     {
+        _read = true;
         var s = state.State;
         return Task.FromResult(new UserSummary(
             UserId,
@@ -116,6 +125,7 @@ public sealed partial class UserGrain(
 
     public async Task<RecommendationResult> Recommend(RecommendationRequest request)
     {
+        _read = true;
         var excluded = new HashSet<string>(request.Exclude.IsDefault ? [] : request.Exclude, StringComparer.Ordinal);
         if (request.ExcludeSeen)
         {
