@@ -10,6 +10,7 @@ internal static class RecoGridCommands
         var root = new RootCommand("RecoGrid: real-time recommendations on Orleans and ONNX Runtime.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
         BenchScoringCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
