@@ -16,7 +16,8 @@ public sealed partial class UnavailableExceptionHandler(ILogger<UnavailableExcep
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var route = (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+        // The exception handler clears the endpoint before it runs handlers; its feature keeps the one that failed.
+        var route = (httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
         if (exception is BadHttpRequestException bad)
         {
             LogClientFault(httpContext.Request.Method, route, bad.StatusCode, bad.Message);

@@ -91,8 +91,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(invalid.Total + mixed.Total >= 10_000);
         Assert.Empty(invalid.Failures);
         Assert.Empty(mixed.Failures);
-        Assert.True(invalid.Counts.Keys.All(s => s is >= 400 and < 500), invalid.Describe());
-        Assert.True(mixed.Counts.Keys.All(s => s is >= 200 and < 300 or >= 400 and < 500), mixed.Describe());
+        Assert.True(invalid.Counts.Keys.All(s => s is 0 or >= 400 and < 500), invalid.Describe());
+        Assert.True(mixed.Counts.Keys.All(s => s is 0 or >= 200 and < 300 or >= 400 and < 500), mixed.Describe());
         Assert.True(mixed.Counts.Keys.Any(s => s is >= 200 and < 300), "the mixed run had no valid request");
         var changed = before.Where(pair => after.GetValueOrDefault(pair.Key) != pair.Value).Select(pair => pair.Key)
             .Concat(after.Keys.Except(before.Keys)).ToList();
@@ -101,7 +101,21 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
     private Dictionary<string, string> HashDataFolder() =>
         Directory.EnumerateFiles(_dataDir, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(_dataDir, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))), StringComparer.Ordinal);
+            .ToDictionary(f => Path.GetRelativePath(_dataDir, f), Hash, StringComparer.Ordinal);
+
+    // Lock files are held open exclusively by their owner; their length stands in for their (empty) content.
+    private static string Hash(string file)
+    {
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return Convert.ToHexString(SHA256.HashData(stream));
+        }
+        catch (IOException)
+        {
+            return "locked, " + new FileInfo(file).Length.ToString(CultureInfo.InvariantCulture) + " bytes";
+        }
+    }
 
     private async Task<Tally> RunAsync(int count, double validShare, int seed)
     {
@@ -115,19 +129,29 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
                 var random = new Random(HashCode.Combine(seed, i));
                 var fuzz = new Fuzz(random, _keys, validShare);
                 var request = fuzz.Next();
-                int status;
-                try
+                var status = 0;
+                var kind = request.Kind;
+                for (var attempt = 0; attempt < 2 && status == 0; attempt++)
                 {
-                    status = request.Raw is { } raw
-                        ? await RawHttp.SendAsync(_port, raw.Head, raw.Parts, raw.Pause, raw.HalfClose)
-                        : await SendAsync(request);
-                }
-                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-                {
-                    status = 0;
+                    try
+                    {
+                        status = request.Raw is { } raw
+                            ? await RawHttp.SendAsync(_port, raw.Head, raw.Parts, raw.Pause, raw.HalfClose)
+                            : await SendAsync(request);
+                    }
+                    catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                    {
+                        // A server may answer early and close while a client still sends (413, 400); try once more.
+                        kind = $"{request.Kind} ({exception.GetType().Name}: {exception.InnerException?.Message ?? exception.Message})";
+                    }
+
+                    if (request.Raw?.HalfClose == true)
+                    {
+                        break;
+                    }
                 }
 
-                tally.Add(status, request.Kind, request.Valid);
+                tally.Add(status, kind, request.Valid, request.Raw?.HalfClose == true);
             }
         })));
         return tally;
@@ -162,10 +186,12 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
         public int Total => _counts.Values.Sum();
 
-        public void Add(int status, string kind, bool valid)
+        // Kestrel treats a client's FIN as the client going away, so a half-closed request gets no answer (0); the
+        // node still classifies it as a client fault (one warning line, no 5xx).
+        public void Add(int status, string kind, bool valid, bool halfClosed)
         {
             _counts.AddOrUpdate(status, 1, (_, n) => n + 1);
-            var ok = status is >= 400 and < 500 || (valid && status is >= 200 and < 300);
+            var ok = status is >= 400 and < 500 || (valid && status is >= 200 and < 300) || (halfClosed && status == 0);
             if (!ok && _failures.Count < 50)
             {
                 _failures.Enqueue($"{status} for {kind}");

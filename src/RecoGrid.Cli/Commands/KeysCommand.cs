@@ -64,14 +64,14 @@ internal static class KeysCommand
             using var response = await http.GetAsync("/v1/admin/keys", ct);
             await EnsureSuccess(response, ct);
             var keys = (await response.Content.ReadFromJsonAsync<KeysApi.KeyList>(Json, ct))!;
-            var table = new Table().AddColumns("key id", "client", "scopes", "created", "expires", "state");
+            var table = new Table().AddColumn(new TableColumn("key id").NoWrap()).AddColumns("client", "scopes", "created", "expires", "state");
             foreach (var key in keys.Keys)
             {
                 table.AddRow(
                     key.KeyId, Markup.Escape(key.Client), string.Join(" ", key.Scopes),
-                    key.CreatedAt.ToString("u", CultureInfo.InvariantCulture),
-                    key.ExpiresAt?.ToString("u", CultureInfo.InvariantCulture) ?? "never",
-                    key.RevokedAt is { } revoked ? $"revoked {revoked.ToString("u", CultureInfo.InvariantCulture)}" : key.Active ? "[green]active[/]" : "expired");
+                    key.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    key.ExpiresAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never",
+                    key.RevokedAt is not null ? "revoked" : key.Active ? "[green]active[/]" : "expired");
             }
 
             AnsiConsole.Write(table);
