@@ -18,15 +18,25 @@ internal sealed record PhaseResult(string Phase, long Requests, long Errors, dou
 internal sealed record LoadReport(DateTimeOffset At, int ProcessorCount, double? StartupSeconds, LoadSettings Settings, IReadOnlyList<PhaseResult> Phases);
 
 /// <summary>Closed-loop callers: each sends a request, waits for the answer, and sends the next.</summary>
-internal sealed class LoadRunner(Uri baseAddress, LoadSettings settings)
+internal sealed class LoadRunner(Uri baseAddress, LoadSettings settings, string? apiKey)
 {
     private static readonly string[] Types = ["view", "view", "view", "click", "click", "add-to-cart", "purchase"];
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    private readonly HttpClient _http = WithKey(new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
         BaseAddress = baseAddress,
         Timeout = TimeSpan.FromSeconds(30),
-    };
+    }, apiKey);
+
+    private static HttpClient WithKey(HttpClient http, string? key)
+    {
+        if (!string.IsNullOrEmpty(key))
+        {
+            http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        }
+
+        return http;
+    }
 
     public async Task<PhaseResult> RunAsync(string phase, CancellationToken cancellationToken)
     {

@@ -21,10 +21,11 @@ internal static class LoadTestCommand
         var itemPrefix = new Option<string>("--item-prefix") { Description = "Prefix of item ids in events.", DefaultValueFactory = _ => "item-" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 7 };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key with events:write and recommendations:read (default: $RECOGRID_API_KEY; with --start-server, the node's local admin key)." };
 
         var root = new RootCommand("RecoGrid load test: simulated users sending events and asking for recommendations over HTTP, loopback only.")
         {
-            url, startServer, serverDataDir, users, items, duration, concurrency, batch, phases, userPrefix, itemPrefix, seed, json,
+            url, startServer, serverDataDir, users, items, duration, concurrency, batch, phases, userPrefix, itemPrefix, seed, json, apiKey,
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +42,7 @@ internal static class LoadTestCommand
             await using var server = parse.GetValue(startServer) is { } dll ? await SpawnedServer.StartAsync(dll, parse.GetValue(serverDataDir), cancellationToken) : null;
             var baseAddress = server?.BaseAddress ?? target;
             var results = new List<PhaseResult>();
-            var runner = new LoadRunner(baseAddress, settings);
+            var runner = new LoadRunner(baseAddress, settings, server?.ApiKey ?? parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("RECOGRID_API_KEY"));
             foreach (var phase in parse.GetValue(phases)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 var result = await runner.RunAsync(phase, cancellationToken);

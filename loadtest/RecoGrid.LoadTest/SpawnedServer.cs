@@ -22,6 +22,9 @@ internal sealed class SpawnedServer : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The node's local admin key, to call the API with.</summary>
+    public string? ApiKey { get; private set; }
+
     /// <summary>Seconds from process start until /readyz answered 200.</summary>
     public double StartupSeconds { get; private set; }
 
@@ -38,6 +41,8 @@ internal sealed class SpawnedServer : IAsyncDisposable
         start.Environment["RECOGRID__Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["RECOGRID__Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["RECOGRID__Logging__LogLevel__Default"] = "Warning";
+        // The load test measures the node, not its per-key rate limit.
+        start.Environment["RECOGRID__Limits__RequestsPerSecond"] = "0";
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
@@ -60,6 +65,8 @@ internal sealed class SpawnedServer : IAsyncDisposable
                 if (response.IsSuccessStatusCode)
                 {
                     server.StartupSeconds = clock.Elapsed.TotalSeconds;
+                    var keyFile = Path.Combine(dataDir, "admin.key");
+                    server.ApiKey = File.Exists(keyFile) ? (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim() : null;
                     return server;
                 }
             }

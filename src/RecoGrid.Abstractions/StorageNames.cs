@@ -11,4 +11,7 @@ public static class StorageNames
 
     /// <summary>Popularity counter shards.</summary>
     public const string Popularity = "popularity";
+
+    /// <summary>API keys (hashes and scopes), shared by every node of a cluster.</summary>
+    public const string Keys = "keys";
 }

@@ -1,16 +1,25 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using RecoGrid.Api.Security;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Server.Configuration;
+using RecoGrid.Server.Events;
 
 namespace RecoGrid.Api;
 
-/// <summary>Wires the HTTP API: options, problem details, OpenAPI, routes.</summary>
+/// <summary>Wires the HTTP API: options, security, problem details, OpenAPI, routes.</summary>
 public static class ApiRegistration
 {
     public static IServiceCollection AddRecoGridApi(this IServiceCollection services)
     {
+        if (!Ids.NormalizationAvailable)
+        {
+            throw new InvalidOperationException(
+                "Unicode normalization is unavailable: .NET runs in invariant globalization mode, but RecoGrid stores ids in NFC form. " +
+                "Install ICU (libicu) and unset DOTNET_SYSTEM_GLOBALIZATION_INVARIANT.");
+        }
+
         services.AddValidatedOptions<ApiOptions, ApiOptionsValidator>(ApiOptions.Section);
         services.AddKnownSettings(ApiOptions.Section, typeof(ApiOptions));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) =>
@@ -18,6 +27,8 @@ public static class ApiRegistration
         services.AddProblemDetails();
         services.AddExceptionHandler<UnavailableExceptionHandler>();
         services.AddOpenApi();
+        services.AddRecoGridSecurity();
+        services.AddSingleton<ModelImportFolder>();
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
         return services;
     }
@@ -27,14 +38,18 @@ public static class ApiRegistration
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRecoGridSecurity();
         app.MapOpenApi();
         if (role.ServesApi)
         {
+            // Every /v1 endpoint gets its scope policy here, by path and method (see ScopePolicies).
             var v1 = app.MapGroup("/v1").WithTags("RecoGrid v1");
+            ((IEndpointConventionBuilder)v1).Add(ScopePolicies.Apply);
             v1.MapEventsApi();
             v1.MapUsersApi();
             v1.MapItemsApi();
             v1.MapModelsApi();
+            v1.MapKeysApi();
         }
 
         return app;

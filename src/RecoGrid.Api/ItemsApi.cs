@@ -53,7 +53,7 @@ public static class ItemsApi
         {
             errors.Add("itemId", idProblem);
         }
-        else if (dto!.ItemId is not null && dto.ItemId != itemId)
+        else if (dto!.ItemId is not null && Ids.Normalize(dto.ItemId) != Ids.Normalize(itemId))
         {
             errors.Add("itemId", $"the body names '{dto.ItemId}' but the path names '{itemId}'");
         }
@@ -123,9 +123,9 @@ public static class ItemsApi
         return TypedResults.Ok(new ItemsAccepted(records.Count));
     }
 
-    private static async Task<IResult> GetItem(string itemId, IGrainFactory grains, IOptions<CatalogOptions> options)
+    private static async Task<IResult> GetItem(string itemId, IGrainFactory grains, IOptions<CatalogOptions> options, string? idEncoding)
     {
-        if (Ids.Check(itemId) is { } problem)
+        if (PathIds.Resolve(itemId, idEncoding, out itemId) is { } problem)
         {
             return RequestBody.Invalid("itemId", problem);
         }
@@ -155,7 +155,7 @@ public static class ItemsApi
 
         for (var i = 0; i < categories.Count; i++)
         {
-            if (Ids.Check(categories[i]) is { } problem)
+            if (Ids.CheckLabel(categories[i]) is { } problem)
             {
                 errors.Add($"{prefix}categories[{i}]", problem);
             }
@@ -169,7 +169,7 @@ public static class ItemsApi
 
         foreach (var (key, value) in properties)
         {
-            if (Ids.Check(key) is { } keyProblem)
+            if (Ids.CheckLabel(key) is { } keyProblem)
             {
                 errors.Add($"{prefix}properties", $"key '{key}' {keyProblem}");
             }
@@ -182,8 +182,8 @@ public static class ItemsApi
         return errors.Count != before
             ? null
             : new ItemRecord(
-                dto.ItemId!,
-                [.. categories.Distinct(StringComparer.Ordinal)],
+                Ids.Normalize(dto.ItemId!),
+                [.. categories.Select(Ids.Normalize).Distinct(StringComparer.Ordinal)],
                 dto.Available ?? true,
                 properties.ToImmutableDictionary(StringComparer.Ordinal),
                 now);

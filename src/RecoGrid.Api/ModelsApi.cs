@@ -7,7 +7,7 @@ namespace RecoGrid.Api;
 /// <summary>/v1/admin/models: the model registry (same operations as `recogrid models`).</summary>
 public static class ModelsApi
 {
-    /// <summary>Body of POST /v1/admin/models: a training artifact folder on the server's file system.</summary>
+    /// <summary>Body of POST /v1/admin/models: an artifact folder inside the model import folder (<c>{data}/import</c>), named relative to it.</summary>
     public sealed record AddModelRequest(string? Path);
 
     /// <summary>The registry as the API shows it.</summary>
@@ -22,9 +22,12 @@ public static class ModelsApi
             .Produces<RegistryResponse>();
         admin.MapPost("", Add)
             .WithName("AddModel")
-            .WithSummary("Register a training artifact (a folder made by `recogrid train` on the server's file system) and export its ONNX models.")
+            .WithSummary("Register a training artifact from the model import folder and export its ONNX models.")
+            .WithDescription("`path` names a folder made by `recogrid train --out DIR` inside `{data folder}/import`, relative to it (e.g. \"model-2024-06\"); nothing outside that folder can be named. The same artifact registered again (recognized by its checksum) answers 200 with the existing version and copies nothing.")
             .Accepts<AddModelRequest>("application/json")
             .Produces<ModelVersionInfo>(StatusCodes.Status201Created)
+            .Produces<ModelVersionInfo>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem();
         admin.MapPost("/{version}:promote", Promote)
             .WithName("PromoteModel")
@@ -43,7 +46,7 @@ public static class ModelsApi
     private static async Task<IResult> List(IModelRegistry registry, ActiveModelHolder active, CancellationToken cancellationToken) =>
         TypedResults.Ok(ToResponse(await registry.GetAsync(cancellationToken), active));
 
-    private static async Task<IResult> Add(HttpRequest request, ModelRegistration registration, CancellationToken cancellationToken)
+    private static async Task<IResult> Add(HttpRequest request, ModelRegistration registration, ModelImportFolder import, CancellationToken cancellationToken)
     {
         var (body, problem) = await RequestBody.ReadAsync<AddModelRequest>(request, cancellationToken);
         if (problem is not null)
@@ -51,24 +54,20 @@ public static class ModelsApi
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.Path))
+        if (import.Resolve(body!.Path, out var folder) is { } pathProblem)
         {
-            return RequestBody.Invalid("path", "must name a training artifact folder on the server");
-        }
-
-        if (!Directory.Exists(body.Path))
-        {
-            return RequestBody.Invalid("path", $"'{body.Path}' is not a folder on the server");
+            return RequestBody.Invalid("path", pathProblem);
         }
 
         try
         {
-            var info = await registration.AddAsync(body.Path, cancellationToken);
-            return TypedResults.Created($"/v1/admin/models/{info.Version}", info);
+            var (info, existing) = await registration.AddOrFindAsync(folder, $"{ModelImportFolder.FolderName}/{Path.GetRelativePath(import.Root, folder).Replace('\\', '/')}", cancellationToken);
+            return existing ? TypedResults.Ok(ToPublic(info)) : TypedResults.Created($"/v1/admin/models/{info.Version}", ToPublic(info));
         }
         catch (ModelArtifactException exception)
         {
-            return RequestBody.Invalid("path", exception.Message);
+            // The message names the artifact by its folder; answers name the file at fault only.
+            return RequestBody.Invalid("path", exception.Message.Replace($"Model artifact '{exception.Directory}'", "the artifact", StringComparison.Ordinal));
         }
     }
 
@@ -96,5 +95,9 @@ public static class ModelsApi
     }
 
     private static RegistryResponse ToResponse(ModelRegistryState state, ActiveModelHolder active) =>
-        new(state.Active, state.Versions, state.History, active.Version);
+        new(state.Active, [.. state.Versions.Select(ToPublic)], state.History, active.Version);
+
+    // Versions registered with `recogrid models add DIR` record an absolute path; answers show only its last folder name.
+    private static ModelVersionInfo ToPublic(ModelVersionInfo info) =>
+        info.Source is { } source && Path.IsPathRooted(source) ? info with { Source = Path.GetFileName(source.TrimEnd('/', '\\')) } : info;
 }

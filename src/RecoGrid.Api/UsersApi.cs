@@ -40,10 +40,11 @@ public static class UsersApi
         int? count,
         string? category,
         string? exclude,
-        bool? excludeSeen)
+        bool? excludeSeen,
+        string? idEncoding)
     {
         var errors = new FieldErrors();
-        if (Ids.Check(userId) is { } userProblem)
+        if (PathIds.Resolve(userId, idEncoding, out userId) is { } userProblem)
         {
             errors.Add("userId", userProblem);
         }
@@ -54,14 +55,14 @@ public static class UsersApi
             errors.Add("count", $"must be between 1 and {api.Value.MaxRecommendations} (got {wanted})");
         }
 
-        if (category is not null && Ids.Check(category) is { } categoryProblem)
+        if (category is not null && Ids.CheckLabel(category) is { } categoryProblem)
         {
             errors.Add("category", categoryProblem);
         }
 
         var excluded = string.IsNullOrEmpty(exclude)
             ? []
-            : exclude.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            : exclude.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(i => Ids.Check(i) is null ? Ids.Normalize(i) : i).ToArray();
         if (excluded.Length > 10_000)
         {
             errors.Add("exclude", "lists more than 10000 items");
@@ -85,7 +86,7 @@ public static class UsersApi
         try
         {
             result = await grains.GetGrain<IUserGrain>(userId).Recommend(
-                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : category, [.. excluded], excludeSeen ?? true));
+                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true));
         }
         catch (ScoringBusyException busy)
         {
@@ -100,9 +101,9 @@ public static class UsersApi
             result.ModelVersion));
     }
 
-    private static async Task<IResult> GetUser(string userId, IGrainFactory grains)
+    private static async Task<IResult> GetUser(string userId, IGrainFactory grains, string? idEncoding)
     {
-        if (Ids.Check(userId) is { } problem)
+        if (PathIds.Resolve(userId, idEncoding, out userId) is { } problem)
         {
             return RequestBody.Invalid("userId", problem);
         }
@@ -120,9 +121,9 @@ public static class UsersApi
             summary.HasVector));
     }
 
-    private static async Task<IResult> DeleteUser(string userId, EventIngestion ingestion)
+    private static async Task<IResult> DeleteUser(string userId, EventIngestion ingestion, string? idEncoding)
     {
-        if (Ids.Check(userId) is { } problem)
+        if (PathIds.Resolve(userId, idEncoding, out userId) is { } problem)
         {
             return RequestBody.Invalid("userId", problem);
         }

@@ -56,6 +56,8 @@ public static class NodeHostingExtensions
         services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions));
         services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions));
 
+        services.AddHostedService<TemporaryFileCleanup>();
+
         var cluster = builder.Configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
         builder.UseOrleans(silo =>
         {

@@ -175,16 +175,19 @@ public sealed class BadInputTests(HostFixture host)
     }
 
     [Fact]
-    public async Task RegisteringACorruptArtifactIsRejectedWithTheFileNamed()
+    public async Task RegisteringACorruptArtifactIsRejectedWithTheFileNamedButNoServerPath()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "recogrid-corrupt-" + Guid.NewGuid().ToString("N"));
+        var name = "corrupt-" + Guid.NewGuid().ToString("N");
+        var folder = Path.Combine(host.DataDir, "import", name);
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), "{ not json");
         try
         {
-            using var response = await Http.PostAsync("/v1/admin/models", Json($$"""{"path":{{JsonSerializer.Serialize(folder)}}}"""));
+            using var response = await Http.PostAsync("/v1/admin/models", Json($$"""{"path":"{{name}}"}"""));
             var problem = await Problem(response, HttpStatusCode.BadRequest, "path");
             Assert.Contains("manifest.json", problem.GetRawText(), StringComparison.Ordinal);
+            Assert.DoesNotContain(host.DataDir, problem.GetRawText(), StringComparison.Ordinal);
+            Assert.DoesNotContain(name, problem.GetRawText(), StringComparison.Ordinal);
         }
         finally
         {
@@ -195,7 +198,7 @@ public sealed class BadInputTests(HostFixture host)
     [Fact]
     public async Task PromotingAnUnknownVersionOrRollingBackWithNoHistoryIsRefused()
     {
-        await Problem(await Http.PostAsync("/v1/admin/models/v999:promote", null), HttpStatusCode.NotFound, null);
-        await Problem(await Http.PostAsync("/v1/admin/models:rollback", null), HttpStatusCode.Conflict, null);
+        await Problem(await Http.PostAsync("/v1/admin/models/v999:promote", TestClients.EmptyJson()), HttpStatusCode.NotFound, null);
+        await Problem(await Http.PostAsync("/v1/admin/models:rollback", TestClients.EmptyJson()), HttpStatusCode.Conflict, null);
     }
 }

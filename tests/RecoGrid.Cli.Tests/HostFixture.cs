@@ -22,10 +22,17 @@ public sealed class HostFixture : IAsyncLifetime
             Overrides = TestSettings(),
         });
         await _app.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        Port = httpPort;
+        Http = TestClients.Admin(httpPort, DataDir);
     }
 
-    /// <summary>Settings for a test node: its own ports, caches that never go stale, a small body limit.</summary>
+    /// <summary>The node's HTTP port.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The node's services (to plant state the API no longer accepts, for instance).</summary>
+    public IServiceProvider Services => _app!.Services;
+
+    /// <summary>Settings for a test node: its own ports, caches that never go stale, a small body limit, no rate limit (tests that check it set one).</summary>
     public static Dictionary<string, string?> TestSettings() => new()
     {
         ["Orleans:SiloPort"] = TestPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -38,6 +45,7 @@ public sealed class HostFixture : IAsyncLifetime
         ["Api:MaxEventBatchSize"] = "100",
         ["Events:Types:share"] = "3",
         ["Logging:LogLevel:Default"] = "Warning",
+        ["Limits:RequestsPerSecond"] = "0",
     };
 
     public async Task DisposeAsync()

@@ -32,7 +32,7 @@ public sealed class ModelServingTests : IAsyncLifetime
         settings["Models:PollInterval"] = "00:00:00.200";
         _app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
         await _app.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        _http = TestClients.Admin(port, dataDir);
     }
 
     public async Task DisposeAsync()
@@ -56,7 +56,7 @@ public sealed class ModelServingTests : IAsyncLifetime
 
     private async Task Promote(string version)
     {
-        using var response = await _http.PostAsync($"/v1/admin/models/{version}:promote", null);
+        using var response = await _http.PostAsync($"/v1/admin/models/{version}:promote", TestClients.EmptyJson());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
@@ -168,7 +168,7 @@ public sealed class ModelServingTests : IAsyncLifetime
         await UntilServed("v1");
         foreach (var (step, expected) in new[] { ("v2", "v2"), ("rollback", "v1"), ("v2", "v2") })
         {
-            using var response = step == "rollback" ? await _http.PostAsync("/v1/admin/models:rollback", null) : await _http.PostAsync($"/v1/admin/models/{step}:promote", null);
+            using var response = step == "rollback" ? await _http.PostAsync("/v1/admin/models:rollback", TestClients.EmptyJson()) : await _http.PostAsync($"/v1/admin/models/{step}:promote", TestClients.EmptyJson());
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await UntilServed(expected);
         }
@@ -224,8 +224,8 @@ public sealed class ScoringBackpressureTests
         var port = TestPorts.Next();
         await using var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
         await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        (await http.PostAsync("/v1/admin/models/v1:promote", null)).EnsureSuccessStatusCode();
+        using var http = TestClients.Admin(port, dataDir);
+        (await http.PostAsync("/v1/admin/models/v1:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
 
         var refused = 0;
         var served = 0;
@@ -286,7 +286,7 @@ public sealed class ScoringStartupTests
         await using var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
 
         await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var http = TestClients.Admin(port, dataDir);
         Assert.Equal(HttpStatusCode.OK, (await Readiness.WaitAsync(http)).StatusCode);
         await app.StopAsync();
         Directory.Delete(dataDir, recursive: true);

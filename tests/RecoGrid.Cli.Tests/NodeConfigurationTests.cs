@@ -20,8 +20,8 @@ public sealed class NodeConfigurationTests
         var port = TestPorts.Next();
         await using var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
         await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        (await http.PostAsync("/v1/admin/models/v1:promote", null)).EnsureSuccessStatusCode();
+        using var http = TestClients.Admin(port, dataDir);
+        (await http.PostAsync("/v1/admin/models/v1:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
 
         var recs = await http.GetFromJsonAsync<JsonElement>($"/v1/users/{data.UserIds[0]}/recommendations?count=600&excludeSeen=false");
         Assert.Equal("model", recs.GetProperty("source").GetString());

@@ -56,6 +56,11 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await server.WaitUntilReadyAsync();
+        if (File.Exists(Path.Combine(dataDir, "admin.key")))
+        {
+            TestClients.WithKey(server.Http, TestClients.AdminKey(dataDir));
+        }
+
         return server;
     }
 

@@ -31,7 +31,7 @@ public sealed class TwoNodeClusterTests : IAsyncLifetime
 
         await using var api = await ServerProcess.StartAsync(dataDir, apiSettings, "api");
         await using var scoring = await ServerProcess.StartAsync(dataDir, scoringSettings, "scoring");
-        (await api.Http.PostAsync("/v1/admin/models/v1:promote", null)).EnsureSuccessStatusCode();
+        (await api.Http.PostAsync("/v1/admin/models/v1:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
 
         // The scoring node loads the promotion on its next registry poll; until then the api node falls back.
         JsonElement recs = default;

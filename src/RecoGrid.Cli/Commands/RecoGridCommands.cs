@@ -11,6 +11,7 @@ internal static class RecoGridCommands
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(LogCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
         BenchScoringCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());

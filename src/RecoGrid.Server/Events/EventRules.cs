@@ -13,16 +13,14 @@ public static class EventRules
     {
         var before = errors.Count;
         var interaction = Validate(dto, field, options, now, errors);
-        if (dto?.EventId is { } eventId && Ids.Check(eventId) is { } problem)
+        if (dto?.EventId is { } eventId && Ids.Check(eventId, MaxEventIdLength) is { } problem)
         {
             errors.Add($"{field}.eventId", problem);
         }
-        else if (dto?.EventId is { Length: > MaxEventIdLength } longId)
-        {
-            errors.Add($"{field}.eventId", $"must be at most {MaxEventIdLength} characters long (got {longId.Length})");
-        }
 
-        return interaction is null || errors.Count != before ? null : new LoggedEvent(dto!.UserId!, interaction, dto.EventId);
+        return interaction is null || errors.Count != before
+            ? null
+            : new LoggedEvent(Ids.Normalize(dto!.UserId!), interaction, dto.EventId is null ? null : Ids.Normalize(dto.EventId));
     }
 
     /// <summary>Validates one event, adding field errors; returns the interaction when valid.</summary>
@@ -92,7 +90,7 @@ public static class EventRules
         }
 
         var weight = typeWeight * (float)(dto.Value ?? 1);
-        return new Interaction(dto.ItemId!, dto.Type!, weight, dto.Value is { } v ? (float)v : null, timestamp.ToUniversalTime());
+        return new Interaction(Ids.Normalize(dto.ItemId!), dto.Type!, weight, dto.Value is { } v ? (float)v : null, timestamp.ToUniversalTime());
     }
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";

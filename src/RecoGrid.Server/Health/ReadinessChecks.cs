@@ -45,7 +45,8 @@ public sealed class GrainStorageHealthCheck([FromKeyedServices(StorageNames.User
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"Storage '{StorageNames.Users}' is not writable: {exception.Message}");
+            // The exception's message may name server paths; /readyz is public, so it only names the kind of fault.
+            return HealthCheckResult.Unhealthy($"Storage '{StorageNames.Users}' is not writable ({exception.GetType().Name}).");
         }
     }
 }

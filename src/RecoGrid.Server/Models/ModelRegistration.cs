@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using RecoGrid.Scoring.Onnx;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
@@ -6,7 +7,8 @@ namespace RecoGrid.Server.Models;
 
 /// <summary>
 /// Registers training artifacts as model versions (verify, copy, export ONNX) and knows a version's layout: the
-/// training artifact and its exported ONNX models side by side.
+/// training artifact and its exported ONNX models side by side. An artifact registered again (the same manifest, so
+/// the same files by their SHA-256) is recognized by its checksum and not copied a second time.
 /// </summary>
 public sealed class ModelRegistration(IModelRegistry registry, TimeProvider? time = null)
 {
@@ -18,10 +20,24 @@ public sealed class ModelRegistration(IModelRegistry registry, TimeProvider? tim
 
     /// <summary>
     /// Registers the artifact in <paramref name="artifactDir"/>: verifies it, copies it and exports its ONNX models.
-    /// The artifact stays untouched.
+    /// The artifact stays untouched. Returns the existing version when the same artifact is registered already.
     /// </summary>
-    public Task<ModelVersionInfo> AddAsync(string artifactDir, CancellationToken cancellationToken) =>
-        registry.AddAsync(async (staging, ct) =>
+    public async Task<ModelVersionInfo> AddAsync(string artifactDir, CancellationToken cancellationToken) =>
+        (await AddOrFindAsync(artifactDir, Path.GetFullPath(artifactDir), cancellationToken)).Info;
+
+    /// <summary>
+    /// Like <see cref="AddAsync"/>, recording <paramref name="source"/> as where the version came from; Existing is
+    /// true when the artifact was registered before (nothing was copied).
+    /// </summary>
+    public async Task<(ModelVersionInfo Info, bool Existing)> AddOrFindAsync(string artifactDir, string source, CancellationToken cancellationToken)
+    {
+        var checksum = Checksum(artifactDir);
+        if (checksum is not null && (await registry.GetAsync(cancellationToken)).Versions.FirstOrDefault(v => v.Checksum == checksum) is { } existing)
+        {
+            return (existing, true);
+        }
+
+        var info = await registry.AddAsync(async (staging, ct) =>
         {
             var artifact = ModelArtifact.Load(artifactDir, verifyChecksums: true);
             var trainingDir = Path.Combine(staging, Training);
@@ -36,9 +52,19 @@ public sealed class ModelRegistration(IModelRegistry registry, TimeProvider? tim
             return new ModelVersionInfo(
                 "pending",
                 (time ?? TimeProvider.System).GetUtcNow(),
-                Path.GetFullPath(artifactDir),
+                source,
                 artifact.ItemIds.Count,
                 artifact.Factors,
-                artifact.Manifest.Metrics);
+                artifact.Manifest.Metrics,
+                checksum);
         }, cancellationToken);
+        return (info, false);
+    }
+
+    // The manifest lists every file's length and SHA-256 (and loading verifies them), so its hash names the artifact.
+    private static string? Checksum(string artifactDir)
+    {
+        var manifest = Path.Combine(artifactDir, "manifest.json");
+        return File.Exists(manifest) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(manifest))) : null;
+    }
 }

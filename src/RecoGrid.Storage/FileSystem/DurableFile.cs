@@ -58,6 +58,41 @@ public static partial class DurableFile
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files <see cref="WriteAtomicAsync"/> leaves when a process dies mid-write, anywhere under
+    /// <paramref name="root"/>, if last written before <paramref name="olderThan"/> (so a write in flight in another
+    /// process sharing the folder is left alone). Returns how many were deleted.
+    /// </summary>
+    public static int DeleteStaleTemporaryFiles(string root, DateTimeOffset olderThan)
+    {
+        if (!Directory.Exists(root))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (var file in new DirectoryInfo(root).EnumerateFiles(".*.tmp", options))
+        {
+            if (IsTemporaryName(file.Name) && file.LastWriteTimeUtc < olderThan.UtcDateTime)
+            {
+                TryDelete(file.FullName);
+                deleted += File.Exists(file.FullName) ? 0 : 1;
+            }
+        }
+
+        return deleted;
+    }
+
+    // ".{name}.{32 hex digits}.tmp", as WriteAtomicAsync names them.
+    private static bool IsTemporaryName(string name)
+    {
+        const int GuidLength = 32;
+        var stem = name.Length - ".tmp".Length;
+        return name.Length > 1 + 1 + GuidLength + 1 + 4 && name[0] == '.' && name[stem - GuidLength - 1] == '.' &&
+            name.AsSpan(stem - GuidLength, GuidLength).ContainsAnyExcept("0123456789abcdef") is false;
+    }
+
     private static void TryDelete(string path)
     {
         try

@@ -1,13 +1,14 @@
 namespace RecoGrid.Storage.Models;
 
-/// <summary>One registered model version.</summary>
+/// <summary>One registered model version; <see cref="Checksum"/> (SHA-256 of the artifact's manifest, which lists every file's SHA-256) recognizes an artifact registered again.</summary>
 public sealed record ModelVersionInfo(
     string Version,
     DateTimeOffset AddedAt,
     string? Source,
     int Items,
     int Factors,
-    IReadOnlyDictionary<string, double>? Metrics);
+    IReadOnlyDictionary<string, double>? Metrics,
+    string? Checksum = null);
 
 /// <summary>The registry's content: every version, the promoted one, and the promotion history for rollback.</summary>
 public sealed record ModelRegistryState(

@@ -250,6 +250,15 @@ public sealed class ModelArtifact
             manifest = manifest.UpgradeFromVersion1();
         }
 
+        // A manifest names files of its own folder only, so loading never reads (or reports on) anything outside it.
+        foreach (var name in manifest.Files.Keys)
+        {
+            if (name.Length == 0 || name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || Path.IsPathRooted(name))
+            {
+                throw new ModelArtifactException(directory, ArtifactFiles.Manifest, $"lists '{name}', which is not a file name in the artifact's own folder.");
+            }
+        }
+
         if (manifest.Factors <= 0 || manifest.Items < 0 || manifest.Users < 0)
         {
             throw new ModelArtifactException(directory, ArtifactFiles.Manifest, $"invalid shape: {manifest.Items} items, {manifest.Users} users, {manifest.Factors} factors.");
