@@ -48,6 +48,10 @@ function init(args)
   wrk.method = "POST"
   wrk.path = target
   wrk.headers["Content-Type"] = "application/json"
+  local key = os.getenv("API_KEY")
+  if key and key ~= "" then
+    wrk.headers["X-Api-Key"] = key
+  end
 end
 
 function request()

@@ -29,7 +29,7 @@ public sealed class InteractionLogTests : IAsyncLifetime
         var port = TestPorts.Next();
         _app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = DataDir, Overrides = HostFixture.TestSettings() });
         await _app.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        _http = TestClients.Admin(port, DataDir);
         Assert.Equal(HttpStatusCode.OK, (await Readiness.WaitAsync(_http)).StatusCode);
     }
 
