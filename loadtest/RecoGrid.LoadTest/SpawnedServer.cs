@@ -82,6 +82,19 @@ internal sealed class SpawnedServer : IAsyncDisposable
         throw new TimeoutException("recogrid did not become ready within 2 minutes");
     }
 
+    /// <summary>The node's data folder.</summary>
+    public string DataDir => _dataDir;
+
+    /// <summary>Kills the process at once (SIGKILL on Linux, as `kill -9`), leaving its data folder as the crash left it.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -96,6 +96,26 @@ public sealed class UserGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AnInactiveUserGetsEveryRecordWhenAnEarlierBatchIsDecidedAfterALaterOne()
+    {
+        var userId = NewId("order");
+        var partition = ShardHash.Shard(userId, ClusterFixture.Partitions);
+        var log = fixture.Grains.GetGrain<ILogPartitionGrain>(partition);
+        var other = (partition + 1) % ClusterFixture.Partitions;
+        var batch = Guid.NewGuid();
+
+        // A two-partition batch appended first (lower sequence) but committed after a later single-part batch.
+        await log.Append(new LogBatchPart(batch, 2, [partition, other], [new LoggedEvent(userId, Event("first"), null)]));
+        await fixture.Grains.GetGrain<ILogPartitionGrain>(other).Append(new LogBatchPart(batch, 2, [partition, other], [new LoggedEvent(NewId("elsewhere"), Event("x"), null)]));
+        await fixture.Grains.Log(userId, Event("second"));
+        await log.Commit(batch);
+        await fixture.Grains.GetGrain<ILogPartitionGrain>(other).Commit(batch);
+
+        var summary = await fixture.Grains.GetGrain<IUserGrain>(userId).GetSummary();
+        Assert.Equal(2, summary.TotalEvents);
+    }
+
+    [Fact]
     public async Task ARepeatedEventIdForTheSameUserIsCountedOnce()
     {
         var userId = NewId("user");

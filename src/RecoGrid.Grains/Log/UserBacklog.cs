@@ -20,13 +20,25 @@ public sealed class UserBacklog
             _users[userId] = entry = new Entry(appendedAt);
         }
 
-        entry.Sequences.Add(sequence);
+        // Records become visible in decision order, which a multi-part batch can make differ from sequence order;
+        // catch-up must hand them over in sequence order, so keep the list sorted (it is short, and almost always
+        // appended at the end).
+        var at = entry.Sequences.Count;
+        while (at > 0 && entry.Sequences[at - 1] > sequence)
+        {
+            at--;
+        }
+
+        if (at == 0 || entry.Sequences[at - 1] != sequence)
+        {
+            entry.Sequences.Insert(at, sequence);
+        }
     }
 
     /// <summary>Forgets every record of <paramref name="userId"/> (an erasure replaces them).</summary>
     public void Clear(string userId) => _users.Remove(userId);
 
-    /// <summary>The user's uncovered records at or after <paramref name="position"/>, oldest first.</summary>
+    /// <summary>The user's uncovered records at or after <paramref name="position"/>, in sequence order.</summary>
     public IReadOnlyList<long> From(string userId, long position) =>
         _users.TryGetValue(userId, out var entry) ? entry.Sequences.Where(s => s >= position).ToList() : [];
 
