@@ -13,6 +13,7 @@ internal static class RecoGridCommands
         root.Subcommands.Add(LogCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         BenchScoringCommand.AddTo(root);
+        BenchLogCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         BenchTrainCommand.AddTo(root);
