@@ -35,6 +35,7 @@ public static class ApiRegistration
             v1.MapUsersApi();
             v1.MapItemsApi();
             v1.MapModelsApi();
+            v1.MapRetrainingApi();
         }
 
         return app;
