@@ -13,8 +13,10 @@ internal static class RecoGridCommands
         root.Subcommands.Add(LogCommand.Create());
         BenchScoringCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(RetrainCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         BenchTrainCommand.AddTo(root);
+        BenchTrainClusterCommand.AddTo(root);
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         return root;
