@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using RecoGrid.Cli.Commands;
 using RecoGrid.Server.Models;
 using RecoGrid.Storage.Models;
 using RecoGrid.Training.Artifacts;
@@ -156,5 +158,59 @@ public sealed class RetrainingTests : IDisposable
         while (!runs.EnumerateArray().Any(r => r.GetProperty("status").GetString() == "promoted"));
 
         Assert.All(runs.EnumerateArray(), r => Assert.Equal("schedule", r.GetProperty("trigger").GetString()));
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await RecoGridCommands.Build().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task TheRetrainCommandFollowsARunPerIterationAndModelsHistoryShowsIt()
+    {
+        var dataDir = Path.Combine(_root, "data");
+        await using var node = await RetrainingNode.StartAsync(dataDir, RetrainingNode.Settings(new() { ["Training:TuneEvery"] = "0" }));
+        await RetrainingNode.SendEventsAsync(node.Http, RetrainingNode.Interactions());
+        var report = Path.Combine(_root, "run.json");
+
+        var (exitCode, output, error) = await RunAsync("retrain", "--server", node.Http.BaseAddress!.ToString(), "--json", report);
+
+        Assert.True(exitCode == 0, error + output);
+        Assert.Contains("iteration   4:", output, StringComparison.Ordinal);
+        Assert.Contains("run-1 promoted", output, StringComparison.Ordinal);
+        Assert.Equal("promoted", (string?)JsonNode.Parse(File.ReadAllText(report))!["status"]);
+
+        var history = await RunAsync("models", "history", "--data-dir", dataDir, "--json", Path.Combine(_root, "history.json"));
+        Assert.Equal(0, history.ExitCode);
+        Assert.Contains("run-1", history.Output, StringComparison.Ordinal);
+        Assert.Equal("run-1", (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(_root, "history.json")))![0]!["id"]);
+    }
+
+    [Fact]
+    public async Task TheRetrainCommandExplainsAnUnreachableServer()
+    {
+        var (exitCode, _, error) = await RunAsync("retrain", "--server", $"http://127.0.0.1:{TestPorts.Next()}");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("could not reach", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheClusterTrainingBenchmarkReportsEachLayout()
+    {
+        var report = Path.Combine(_root, "bench.json");
+
+        var (exitCode, output, error) = await RunAsync(
+            "bench", "train-cluster", "--users", "400", "--items", "60", "--interactions", "4000", "--iterations", "2", "--factors", "4",
+            "--blocks", "2", "--layouts", "1x2,2x1", "--json", report);
+
+        Assert.True(exitCode == 0, error + output);
+        var results = JsonNode.Parse(File.ReadAllText(report))!["results"]!.AsArray();
+        Assert.Equal([1, 2], results.Select(r => (int)r!["silos"]!));
+        Assert.All(results, r => Assert.True((long)r!["median_bytes_per_iteration"]! > 0));
+        Assert.Equal(2, results[1]!["solves_by_silo"]!.AsObject().Count);
     }
 }
