@@ -17,6 +17,7 @@ internal static class RecoGridCommands
         root.Subcommands.Add(GenerateCommand.Create());
         BenchTrainCommand.AddTo(root);
         BenchTrainClusterCommand.AddTo(root);
+        BenchRetrainCommand.AddTo(root);
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         return root;

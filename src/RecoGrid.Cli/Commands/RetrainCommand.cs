@@ -126,6 +126,7 @@ internal static class RetrainCommand
             console.MarkupLineInterpolated($"  {metric}: new {metrics.GetValueOrDefault(metric).ToString("F4", CultureInfo.InvariantCulture)}, serving ({run.ServingVersion ?? "none"}) {serving}");
         }
 
-        console.MarkupLine("  seconds: " + string.Join(", ", run.Durations.Select(p => $"{p.Key} {p.Value.ToString("F2", CultureInfo.InvariantCulture)}")));
+        string[] order = [RetrainingSteps.Snapshot, RetrainingSteps.Tune, RetrainingSteps.Train, RetrainingSteps.Evaluate, RetrainingSteps.Gate, RetrainingSteps.Register, RetrainingSteps.Promote, "total"];
+        console.MarkupLine("  seconds: " + string.Join(", ", run.Durations.OrderBy(p => Array.IndexOf(order, p.Key)).Select(p => $"{p.Key} {p.Value.ToString("F2", CultureInfo.InvariantCulture)}")));
     }
 }
