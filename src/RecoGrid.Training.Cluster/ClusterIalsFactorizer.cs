@@ -58,6 +58,7 @@ public sealed class ClusterIalsFactorizer(IGrainFactory grains, ITrainingBlockSt
             Solver = (int)ials.Solver,
             CgSteps = ials.CgSteps,
             WorkerThreads = options.EffectiveWorkerThreads,
+            BlockTimeout = options.BlockTimeout,
             UserBounds = BlockBounds.ByWork(userItems, blocks),
             ItemBounds = BlockBounds.ByWork(itemUsers, blocks),
         };

@@ -13,6 +13,12 @@ public sealed class ClusterTrainingOptions
     /// <summary>Threads a silo's block solve uses (a silo solves one block at a time); 0 is the processor count.</summary>
     public int WorkerThreads { get; set; }
 
+    /// <summary>
+    /// How long the coordinator waits for one block's solve before solving it again (possibly elsewhere): a call to a
+    /// silo that died is otherwise only failed once the membership declares the silo dead.
+    /// </summary>
+    public TimeSpan BlockTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How often a waiting caller asks the coordinator for progress.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -34,6 +40,11 @@ public sealed class ClusterTrainingOptionsValidator : IValidateOptions<ClusterTr
         if (options.WorkerThreads < 0)
         {
             failures.Add($"Training:WorkerThreads must be 0 (the processor count) or more (was {options.WorkerThreads}).");
+        }
+
+        if (options.BlockTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Training:BlockTimeout must be positive (was {options.BlockTimeout}).");
         }
 
         if (options.ProgressInterval <= TimeSpan.Zero)

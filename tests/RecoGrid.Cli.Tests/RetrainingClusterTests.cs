@@ -28,6 +28,7 @@ public sealed class RetrainingClusterTests : IAsyncLifetime
             ["Training:Factors"] = "16",
             ["Training:TuneEvery"] = "0",
             ["Training:Blocks"] = "6",
+            ["Training:BlockTimeout"] = "00:00:30",
             ["Api:MaxEventBatchSize"] = "1000",
             ["Api:MaxRequestBodyBytes"] = "1048576",
         });
@@ -40,7 +41,7 @@ public sealed class RetrainingClusterTests : IAsyncLifetime
         return settings;
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task ARunSurvivesLosingATrainingNodeMidJobWithTheSameQuality()
     {
         var dataDir = Path.Combine(_root, "data");

@@ -57,7 +57,7 @@ public sealed class DistributedTrainingTests : IDisposable
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task ThreeSilosGiveTheSameMetricsAsOneProcess()
     {
         await using var cluster = await TrainingCluster.StartAsync(3);
@@ -74,33 +74,5 @@ public sealed class DistributedTrainingTests : IDisposable
         Assert.Equal(2 * 6 * Options.Iterations, last.SolvesBySilo.Values.Sum());
         Assert.All(last.BytesPerIteration, bytes => Assert.True(bytes > 0));
         Assert.Empty(Directory.EnumerateFileSystemEntries(cluster.Store.Root));
-    }
-
-    [Fact]
-    public async Task AJobCompletesWithTheSameQualityWhenASiloIsKilledMidJob()
-    {
-        await using var cluster = await TrainingCluster.StartAsync(3);
-        var data = Data();
-        var reference = Train(data, LocalIalsFactorizer.Instance, "local");
-        var midJob = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        TrainingJobProgress? last = null;
-        var factorizer = cluster.Factorizer(p =>
-        {
-            last = p;
-            if (p.CompletedIterations >= 2)
-            {
-                midJob.TrySetResult();
-            }
-        });
-
-        var run = Task.Run(() => Train(data, factorizer, "cluster"));
-        await Task.WhenAny(midJob.Task, run);
-        Assert.False(run.IsCompleted, "the job finished before a silo could be killed");
-        var victim = cluster.Cluster.Silos.Last();
-        await cluster.Cluster.KillSiloAsync(victim);
-        var distributed = await run;
-
-        AssertSameMetrics(reference, distributed);
-        Assert.Equal(TrainingJobStatus.Completed, last!.Status);
     }
 }

@@ -33,7 +33,7 @@ public sealed class TrainingCluster : IAsyncDisposable
     {
         var root = Path.Combine(Path.GetTempPath(), "recogrid-cluster-training-" + Guid.NewGuid().ToString("N"));
         var store = new FileTrainingBlockStore(Path.Combine(root, "blocks"));
-        var options = new ClusterTrainingOptions { Blocks = blocks, WorkerThreads = 1, ProgressInterval = TimeSpan.FromMilliseconds(20) };
+        var options = new ClusterTrainingOptions { Blocks = blocks, WorkerThreads = 1, ProgressInterval = TimeSpan.FromMilliseconds(20), BlockTimeout = TimeSpan.FromSeconds(30) };
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
         {

@@ -67,6 +67,9 @@ public sealed record TrainingJobSpec
     /// <summary>Row bounds of the item blocks.</summary>
     [Id(12)] public required ImmutableArray<int> ItemBounds { get; init; }
 
+    /// <summary>How long one block's solve may take before it is solved again.</summary>
+    [Id(13)] public TimeSpan BlockTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Number of blocks per side.</summary>
     public int Blocks => UserBounds.Length - 1;
 

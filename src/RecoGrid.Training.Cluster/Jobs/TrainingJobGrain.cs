@@ -211,7 +211,7 @@ public sealed partial class TrainingJobGrain(
         {
             try
             {
-                return await GrainFactory.GetGrain<ITrainingWorkerGrain>(task.Block, task.Spec.JobId).Solve(task);
+                return await GrainFactory.GetGrain<ITrainingWorkerGrain>(task.Block, task.Spec.JobId).Solve(task).WaitAsync(task.Spec.BlockTimeout);
             }
             catch (Exception exception) when (IsTransient(exception) && !_cancelled && attempt < MaxAttempts)
             {
