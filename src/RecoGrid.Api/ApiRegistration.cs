@@ -50,6 +50,7 @@ public static class ApiRegistration
             v1.MapItemsApi();
             v1.MapModelsApi();
             v1.MapKeysApi();
+            v1.MapRetrainingApi();
         }
 
         return app;

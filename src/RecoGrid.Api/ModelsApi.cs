@@ -34,6 +34,7 @@ public static class ModelsApi
             .WithSummary("Promote a version: every silo swaps to it within seconds; requests in flight finish on the old one.")
             .Produces<RegistryResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapModelHistoryApi();
         group.MapPost("/admin/models:rollback", Rollback)
             .WithTags("Models (admin)")
             .WithName("RollbackModel")

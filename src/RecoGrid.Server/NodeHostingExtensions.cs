@@ -16,6 +16,7 @@ using RecoGrid.Server.Health;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
+using RecoGrid.Server.Retraining;
 
 namespace RecoGrid.Server;
 
@@ -70,6 +71,7 @@ public static class NodeHostingExtensions
         services.AddRecoGridModelServing(node);
         services.AddRecoGridInteractionLog(node);
         services.AddRecoGridGrains();
+        services.AddRecoGridRetraining(node);
         services.AddRecoGridReadiness();
         return builder;
     }

@@ -74,6 +74,7 @@ internal static class ModelsCommand
             AnsiConsole.MarkupLineInterpolated($"Rolled back: [bold]{state.Active}[/] is active again.");
         }));
 
+        command.Subcommands.Add(ModelsHistoryCommand.Create(dataDir));
         command.Subcommands.Add(add);
         command.Subcommands.Add(list);
         command.Subcommands.Add(promote);

@@ -15,8 +15,11 @@ internal static class RecoGridCommands
         BenchScoringCommand.AddTo(root);
         BenchLogCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(RetrainCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         BenchTrainCommand.AddTo(root);
+        BenchTrainClusterCommand.AddTo(root);
+        BenchRetrainCommand.AddTo(root);
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(TuneCommand.Create());
         return root;

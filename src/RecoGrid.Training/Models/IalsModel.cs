@@ -51,11 +51,7 @@ public sealed class IalsModel
         var d = options.Factors;
         var users = userItems.Rows;
         var items = userItems.Columns;
-        var random = new Random(options.Seed);
-        var userFactors = new float[(long)users * d];
-        var itemFactors = new float[(long)items * d];
-        FillNormal(random, itemFactors, options.InitScale);
-        FillNormal(random, userFactors, options.InitScale);
+        var (userFactors, itemFactors) = InitialFactors(users, items, options);
         var model = new IalsModel(users, items, d, userFactors, itemFactors, options);
         if (options.Iterations == 0)
         {
@@ -85,6 +81,22 @@ public sealed class IalsModel
 
         model._itemGram = gram;
         return model;
+    }
+
+    /// <summary>
+    /// The factors <see cref="Fit"/> starts from: normal draws of <see cref="IalsOptions.InitScale"/> from
+    /// <see cref="IalsOptions.Seed"/>, items first, then users, so a distributed job can start from the same point.
+    /// </summary>
+    public static (float[] UserFactors, float[] ItemFactors) InitialFactors(int users, int items, IalsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var d = options.Factors;
+        var random = new Random(options.Seed);
+        var userFactors = new float[(long)users * d];
+        var itemFactors = new float[(long)items * d];
+        FillNormal(random, itemFactors, options.InitScale);
+        FillNormal(random, userFactors, options.InitScale);
+        return (userFactors, itemFactors);
     }
 
     /// <summary>Wraps existing factors, e.g. loaded from an artifact.</summary>

@@ -20,10 +20,13 @@ public sealed class IalsRecommender(IalsOptions options) : IRecommenderModel
     /// <summary>Progress callback forwarded to <see cref="IalsModel.Fit"/>.</summary>
     public Action<IterationReport>? Progress { get; init; }
 
+    /// <summary>Where <see cref="Fit"/> trains; in this process unless set.</summary>
+    public IIalsFactorizer Factorizer { get; init; } = LocalIalsFactorizer.Instance;
+
     /// <inheritdoc />
     public void Fit(CsrMatrix trainUserItems, CancellationToken ct = default)
     {
-        var model = IalsModel.Fit(trainUserItems, Options, Progress, ct);
+        var model = Factorizer.Fit(trainUserItems, Options, Progress, ct);
 
         // Built now, so concurrent Score calls share one fold-in instead of racing to build it.
         _ = model.FoldIn;

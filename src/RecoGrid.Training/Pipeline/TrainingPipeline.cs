@@ -40,14 +40,17 @@ public static class TrainingPipeline
         float[] itemFactors;
         float[] userFactors;
         EvaluationResult? evaluation = null;
+        EvaluationResult? baseline = null;
         if (request.Evaluation is { } holdout)
         {
-            (itemFactors, userFactors, evaluation) = TrainWithHoldout(data.UserItems, options, holdout, OnIteration, cancellationToken);
+            var baselineModel = request.Baseline?.Invoke(data);
+            (itemFactors, userFactors, evaluation, baseline) = TrainWithHoldout(
+                data.UserItems, options, holdout, request.Factorizer, baselineModel, OnIteration, cancellationToken);
             request.OnEvaluated?.Invoke(evaluation);
         }
         else
         {
-            var model = IalsModel.Fit(data.UserItems, options, OnIteration, cancellationToken);
+            var model = request.Factorizer.Fit(data.UserItems, options, OnIteration, cancellationToken);
             (itemFactors, userFactors) = (model.ItemFactors, model.UserFactors);
         }
 
@@ -75,6 +78,7 @@ public static class TrainingPipeline
             TrainSeconds = trainSeconds,
             TotalSeconds = total.Elapsed.TotalSeconds,
             Evaluation = evaluation,
+            BaselineEvaluation = baseline,
         };
     }
 
@@ -95,14 +99,21 @@ public static class TrainingPipeline
     /// Trains without the held-out users, scores them, then gives them vectors folded in from all their items, so the
     /// artifact still has every user. The item factors are the ones the metrics describe.
     /// </summary>
-    private static (float[] ItemFactors, float[] UserFactors, EvaluationResult Evaluation) TrainWithHoldout(
-        CsrMatrix userItems, IalsOptions options, HoldoutEvaluation holdout, Action<IterationReport> onIteration, CancellationToken ct)
+    private static (float[] ItemFactors, float[] UserFactors, EvaluationResult Evaluation, EvaluationResult? Baseline) TrainWithHoldout(
+        CsrMatrix userItems,
+        IalsOptions options,
+        HoldoutEvaluation holdout,
+        IIalsFactorizer factorizer,
+        IRecommenderModel? baselineModel,
+        Action<IterationReport> onIteration,
+        CancellationToken ct)
     {
         var split = EvaluationSplits.StrongGeneralization(
             userItems, holdout.Seed, holdout.HeldOutUserFraction, holdout.TargetFraction, holdout.MinItemsToSplit, out var heldOut);
-        var recommender = new IalsRecommender(options) { Progress = onIteration };
+        var recommender = new IalsRecommender(options) { Progress = onIteration, Factorizer = factorizer };
         recommender.Fit(split.Train, ct);
         var evaluation = Evaluator.Score(recommender, split, holdout.Ks, options.Threads, ct);
+        var baseline = baselineModel is null ? null : Evaluator.Score(baselineModel, split, holdout.Ks, options.Threads, ct);
         var model = recommender.Model;
 
         // Fold-in is the exact user half-step, so all held-out users are solved at once as one block of rows.
@@ -127,7 +138,7 @@ public static class TrainingPipeline
             source.CopyTo(userFactors.AsSpan(u * d, d));
         }
 
-        return (model.ItemFactors, userFactors, evaluation);
+        return (model.ItemFactors, userFactors, evaluation, baseline);
     }
 
     private static CsrMatrix SelectRows(CsrMatrix matrix, bool[] keep)

@@ -19,6 +19,15 @@ public sealed record TrainingRequest
     /// <summary>Held-out-user evaluation whose metrics go into the manifest; none when null.</summary>
     public HoldoutEvaluation? Evaluation { get; init; }
 
+    /// <summary>Where the factorization runs (in this process unless set, e.g. a cluster job).</summary>
+    public IIalsFactorizer Factorizer { get; init; } = LocalIalsFactorizer.Instance;
+
+    /// <summary>
+    /// With <see cref="Evaluation"/>: builds, from the loaded data, an already trained model (e.g. the one serving now)
+    /// that is scored on the same held-out users; its metrics are <see cref="TrainingResult.BaselineEvaluation"/>.
+    /// </summary>
+    public Func<InteractionData, IRecommenderModel>? Baseline { get; init; }
+
     /// <summary>Called once the interactions are loaded, before training starts.</summary>
     public Action<InteractionStatistics>? OnLoaded { get; init; }
 

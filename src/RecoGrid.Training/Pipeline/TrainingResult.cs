@@ -29,6 +29,9 @@ public sealed record TrainingResult
     /// <summary>The held-out evaluation, when the request asked for one.</summary>
     public EvaluationResult? Evaluation { get; init; }
 
+    /// <summary>The <see cref="TrainingRequest.Baseline"/> model's metrics on the same held-out users, when asked for.</summary>
+    public EvaluationResult? BaselineEvaluation { get; init; }
+
     /// <summary>The artifact directory.</summary>
     public string ArtifactDirectory => Artifact.Directory;
 

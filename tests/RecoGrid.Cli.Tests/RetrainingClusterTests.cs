@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RecoGrid.Cli.Tests;
+
+/// <summary>Retraining on three real `recogrid serve` processes, one of which is killed while the job runs.</summary>
+public sealed class RetrainingClusterTests : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "recogrid-retrain-cluster-" + Guid.NewGuid().ToString("N"));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static Dictionary<string, string?> Settings(string? clusterId = null, string? primarySiloPort = null)
+    {
+        var settings = RetrainingNode.Settings(new()
+        {
+            ["Training:Iterations"] = "12",
+            ["Training:Factors"] = "16",
+            ["Training:TuneEvery"] = "0",
+            ["Training:Blocks"] = "6",
+            ["Training:BlockTimeout"] = "00:00:30",
+            ["Api:MaxEventBatchSize"] = "1000",
+            ["Api:MaxRequestBodyBytes"] = "1048576",
+        });
+        if (clusterId is not null)
+        {
+            settings["Orleans:ClusterId"] = clusterId;
+            settings["Orleans:PrimarySiloPort"] = primarySiloPort;
+        }
+
+        return settings;
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task ARunSurvivesLosingATrainingNodeMidJobWithTheSameQuality()
+    {
+        var dataDir = Path.Combine(_root, "data");
+        var apiSettings = Settings();
+        await using var api = await ServerProcess.StartAsync(dataDir, apiSettings, "all");
+        await using var doomed = await ServerProcess.StartAsync(dataDir, Settings(apiSettings["Orleans:ClusterId"], apiSettings["Orleans:SiloPort"]), "training");
+        await using var survivor = await ServerProcess.StartAsync(dataDir, Settings(apiSettings["Orleans:ClusterId"], apiSettings["Orleans:SiloPort"]), "training");
+        var data = Training.Synthetic.SyntheticGenerator.Generate(new() { Users = 1_500, Items = 200, Interactions = 30_000, Seed = 8, Clusters = 6 }).ToInteractionData();
+        await SendAsync(api.Http, data);
+
+        using var started = await api.Http.PostAsync("/v1/admin/retrain", null);
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            var progress = await api.Http.GetFromJsonAsync<JsonElement>($"/v1/admin/retrain/{id}");
+            Assert.Equal("running", progress.GetProperty("status").GetString());
+            if (progress.GetProperty("step").GetString() == "train" && progress.GetProperty("iteration").GetInt32() >= 2)
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the job did not reach its second iteration: {progress}");
+            await Task.Delay(20);
+        }
+
+        await doomed.KillHardAsync();
+        var killed = await RetrainingNode.WaitForRunAsync(api.Http, id, TimeSpan.FromMinutes(6));
+        Assert.Equal("promoted", killed.GetProperty("status").GetString());
+        Assert.Equal(12, killed.GetProperty("iteration").GetInt32());
+        Assert.True(killed.GetProperty("reassignments").GetInt32() > 0, $"no block was solved again after the kill: {killed}");
+
+        // The same data again, on the two nodes left: the factors, and so the metrics, are the same.
+        using var again = await api.Http.PostAsync("/v1/admin/retrain", null);
+        var intact = await RetrainingNode.WaitForRunAsync(api.Http, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, TimeSpan.FromMinutes(6));
+        Assert.Equal(0, intact.GetProperty("reassignments").GetInt32());
+        foreach (var metric in intact.GetProperty("newMetrics").EnumerateObject())
+        {
+            var expected = metric.Value.GetDouble();
+            var actual = killed.GetProperty("newMetrics").GetProperty(metric.Name).GetDouble();
+            Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(Math.Abs(expected), 1e-12), $"{metric.Name}: {actual} after the kill, {expected} without");
+        }
+    }
+
+    private static async Task SendAsync(HttpClient http, Training.Data.InteractionData data)
+    {
+        var events = new List<object>();
+        for (var u = 0; u < data.Users; u++)
+        {
+            foreach (var item in data.UserItems.RowIndices(u))
+            {
+                events.Add(new { userId = "u" + data.UserIds[u], itemId = "i" + data.ItemIds[item], type = "view" });
+            }
+        }
+
+        foreach (var batch in events.Chunk(1000))
+        {
+            using var response = await http.PostAsJsonAsync("/v1/events", new { events = batch });
+            response.EnsureSuccessStatusCode();
+        }
+    }
+}
