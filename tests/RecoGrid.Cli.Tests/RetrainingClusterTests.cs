@@ -52,7 +52,7 @@ public sealed class RetrainingClusterTests : IAsyncLifetime
         var data = Training.Synthetic.SyntheticGenerator.Generate(new() { Users = 1_500, Items = 200, Interactions = 30_000, Seed = 8, Clusters = 6 }).ToInteractionData();
         await SendAsync(api.Http, data);
 
-        using var started = await api.Http.PostAsync("/v1/admin/retrain", null);
+        using var started = await api.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (true)
@@ -70,12 +70,14 @@ public sealed class RetrainingClusterTests : IAsyncLifetime
 
         await doomed.KillHardAsync();
         var killed = await RetrainingNode.WaitForRunAsync(api.Http, id, TimeSpan.FromMinutes(6));
-        Assert.Equal("promoted", killed.GetProperty("status").GetString());
+        Assert.True(killed.GetProperty("status").GetString() == "promoted", $"the run after the kill: {killed}");
         Assert.Equal(12, killed.GetProperty("iteration").GetInt32());
-        Assert.True(killed.GetProperty("reassignments").GetInt32() > 0, $"no block was solved again after the kill: {killed}");
+        // Whether a block call was in flight on the killed node at that instant is luck: its worker activations move to
+        // the surviving silos either way (counted in reassignments only when a call failed), so what must hold is that
+        // the job finished and gave the same answer.
 
         // The same data again, on the two nodes left: the factors, and so the metrics, are the same.
-        using var again = await api.Http.PostAsync("/v1/admin/retrain", null);
+        using var again = await api.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         var intact = await RetrainingNode.WaitForRunAsync(api.Http, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, TimeSpan.FromMinutes(6));
         Assert.Equal(0, intact.GetProperty("reassignments").GetInt32());
         foreach (var metric in intact.GetProperty("newMetrics").EnumerateObject())

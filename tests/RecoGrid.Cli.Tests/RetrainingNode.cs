@@ -51,7 +51,8 @@ public sealed class RetrainingNode : IAsyncDisposable
         var port = TestPorts.Next();
         var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = dataDir, Overrides = settings });
         await app.StartAsync();
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        var http = TestClients.Admin(port, dataDir);
+        http.Timeout = TimeSpan.FromSeconds(60);
         Assert.Equal(HttpStatusCode.OK, (await Readiness.WaitAsync(http)).StatusCode);
         return new RetrainingNode(app, dataDir, http);
     }
@@ -85,7 +86,18 @@ public sealed class RetrainingNode : IAsyncDisposable
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromMinutes(4));
         while (true)
         {
-            var run = await http.GetFromJsonAsync<JsonElement>($"/v1/admin/retrain/{id}");
+            // A node lost mid-run makes the cluster answer 503 with Retry-After until membership settles: a client retries.
+            using var response = await http.GetAsync($"/v1/admin/retrain/{id}");
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.NotNull(response.Headers.RetryAfter);
+                Assert.True(DateTime.UtcNow < deadline, $"run {id}: still 503 at the deadline");
+                await Task.Delay(200);
+                continue;
+            }
+
+            response.EnsureSuccessStatusCode();
+            var run = await response.Content.ReadFromJsonAsync<JsonElement>();
             if (run.GetProperty("status").GetString() != "running")
             {
                 return run;

@@ -30,12 +30,12 @@ public sealed class RetrainingTests : IDisposable
         var data = RetrainingNode.Interactions();
         await RetrainingNode.SendEventsAsync(node.Http, data);
 
-        using var started = await node.Http.PostAsync("/v1/admin/retrain", null);
+        using var started = await node.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         Assert.Equal($"/v1/admin/retrain/{id}", started.Headers.Location?.OriginalString);
 
-        using var second = await node.Http.PostAsync("/v1/admin/retrain", null);
+        using var second = await node.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         Assert.Contains(id, await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
@@ -63,7 +63,7 @@ public sealed class RetrainingTests : IDisposable
         Assert.Equal(version, recommendations.GetProperty("modelVersion").GetString());
 
         // A second run is gated against the first on the same held-out users, with the tuned configuration kept.
-        using var again = await node.Http.PostAsync("/v1/admin/retrain", null);
+        using var again = await node.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         var secondRun = await RetrainingNode.WaitForRunAsync(node.Http, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
         Assert.Equal(version, secondRun.GetProperty("servingVersion").GetString());
         Assert.Equal(run.GetProperty("settings").ToString(), secondRun.GetProperty("settings").ToString());
@@ -105,7 +105,7 @@ public sealed class RetrainingTests : IDisposable
         }));
         await RetrainingNode.SendEventsAsync(node.Http, data);
 
-        using var started = await node.Http.PostAsync("/v1/admin/retrain", null);
+        using var started = await node.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         var run = await RetrainingNode.WaitForRunAsync(node.Http, (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
 
         Assert.Equal("rejected", run.GetProperty("status").GetString());
@@ -125,7 +125,7 @@ public sealed class RetrainingTests : IDisposable
         // Nothing was sent, so the log snapshot is empty and the run fails at its first step.
         await using var node = await RetrainingNode.StartAsync(Path.Combine(_root, "data"), RetrainingNode.Settings());
 
-        using var started = await node.Http.PostAsync("/v1/admin/retrain", null);
+        using var started = await node.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
         var run = await RetrainingNode.WaitForRunAsync(node.Http, (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
 
         Assert.Equal("failed", run.GetProperty("status").GetString());
@@ -176,7 +176,7 @@ public sealed class RetrainingTests : IDisposable
         await RetrainingNode.SendEventsAsync(node.Http, RetrainingNode.Interactions());
         var report = Path.Combine(_root, "run.json");
 
-        var (exitCode, output, error) = await RunAsync("retrain", "--server", node.Http.BaseAddress!.ToString(), "--json", report);
+        var (exitCode, output, error) = await RunAsync("retrain", "--server", node.Http.BaseAddress!.ToString(), "--data-dir", node.DataDir, "--json", report);
 
         Assert.True(exitCode == 0, error + output);
         Assert.Contains("iteration   4:", output, StringComparison.Ordinal);

@@ -21,15 +21,17 @@ internal static class RetrainCommand
         };
         var noWait = new Option<bool>("--no-wait") { Description = "Start the run and print its id without following it." };
         var json = new Option<FileInfo?>("--json") { Description = "Write the finished run's record (durations per step, metrics, decision) as JSON." };
+        var admin = new AdminClientOptions();
         var command = new Command(
             "retrain",
             "Retrain now on a running cluster: snapshot the interaction log, train on the training silos, gate against the serving model, promote if it passes. Shows progress per iteration.")
         {
             server, noWait, json,
         };
+        admin.AddTo(command);
         command.SetAction((parse, ct) => OfflineConsole.RunAsync(parse, ct, async (console, token) =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!), Timeout = TimeSpan.FromSeconds(30) };
+            using var http = admin.CreateClient(parse, parse.GetValue(server)!);
             try
             {
                 var run = await StartAsync(console, http, token);
@@ -59,7 +61,7 @@ internal static class RetrainCommand
     /// <summary>Starts a run, or follows the one already running.</summary>
     internal static async Task<RetrainingRun> StartAsync(IAnsiConsole console, HttpClient http, CancellationToken ct)
     {
-        using var response = await http.PostAsync("/v1/admin/retrain", null, ct);
+        using var response = await http.PostAsync("/v1/admin/retrain", AdminClientOptions.EmptyJson(), ct);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
