@@ -23,6 +23,12 @@ public sealed class ClusterIalsFactorizer(IGrainFactory grains, ITrainingBlockSt
     /// <summary>Job ids start with this, so a retraining run's jobs can be found.</summary>
     public string JobPrefix { get; init; } = "job";
 
+    /// <summary>
+    /// The job's id when the caller must be able to find the job again (to cancel it and delete its blocks after losing
+    /// track of it); by default a new one from <see cref="JobPrefix"/> per fit. Give a fresh id per fit.
+    /// </summary>
+    public string? JobId { get; init; }
+
     /// <inheritdoc />
     public IalsModel Fit(CsrMatrix userItems, IalsOptions ials, Action<IterationReport>? progress, CancellationToken ct) =>
         FitAsync(userItems, ials, progress, ct).GetAwaiter().GetResult().Model;
@@ -42,7 +48,7 @@ public sealed class ClusterIalsFactorizer(IGrainFactory grains, ITrainingBlockSt
             return new ClusterFitResult(IalsModel.FromFactors(users, items, d, userFactors, itemFactors, ials), Empty("none"), 0, 0, 0);
         }
 
-        var jobId = $"{JobPrefix}-{Guid.NewGuid():N}";
+        var jobId = JobId ?? $"{JobPrefix}-{Guid.NewGuid():N}";
         var blocks = Math.Max(1, Math.Min(options.Blocks, Math.Min(users, items)));
         var itemUsers = userItems.Transpose();
         var spec = new TrainingJobSpec

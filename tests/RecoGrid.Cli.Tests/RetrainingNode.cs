@@ -80,6 +80,23 @@ public sealed class RetrainingNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls GET /v1/admin/retrain/{id} until it answers <paramref name="expected"/> (503 while the cluster forms).</summary>
+    public static async Task WaitForClusterAsync(HttpClient http, string id, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            using var response = await http.GetAsync($"/v1/admin/retrain/{id}");
+            if (response.StatusCode == expected)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"GET /v1/admin/retrain/{id}: {response.StatusCode}, not {expected}, at the deadline: {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Polls GET /v1/admin/retrain/{id} until the run has finished.</summary>
     public static async Task<JsonElement> WaitForRunAsync(HttpClient http, string id, TimeSpan? within = null)
     {

@@ -49,22 +49,69 @@ public sealed partial class RetrainingGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Current is { } lost)
+        if (state.State.Current is not { } lost)
         {
-            // This activation did not start it: the silo that ran it is gone, and the run with it.
-            var failed = lost with
+            return;
+        }
+
+        // This activation did not start it: the silo that ran it is gone, and the run with it. Within the restart budget
+        // it starts again from its snapshot here (the data it read is still in the log, the seed is the same, so it
+        // trains the same model); past it, it is recorded as failed.
+        if (lost.Restarts < options.Value.MaxRestarts)
+        {
+            var restarted = new RetrainingRun
             {
-                Status = RetrainingStatus.Failed,
-                FinishedAt = clock.GetUtcNow(),
-                Error = $"interrupted at step {lost.Step}: the node running it stopped",
-                Decision = "failed; the serving model is unchanged",
+                Id = lost.Id,
+                Trigger = lost.Trigger,
+                Status = RetrainingStatus.Running,
+                StartedAt = lost.StartedAt,
+                Metric = lost.Metric,
+                Restarts = lost.Restarts + 1,
             };
-            await history.AppendAsync(failed, cancellationToken);
-            state.State.Current = null;
+            state.State.Current = restarted;
             await state.WriteStateAsync(cancellationToken);
-            _latest = failed;
+            _latest = restarted;
+            DelayDeactivation(TimeSpan.FromDays(1));
+            LogRestarted(lost.Id, lost.Step, restarted.Restarts);
+            var tune = TuneDue(options.Value);
+            _running = RestartAsync(lost, restarted, tune);
+            return;
+        }
+
+        await AbandonAsync(lost);
+        var failed = lost with
+        {
+            Status = RetrainingStatus.Failed,
+            FinishedAt = clock.GetUtcNow(),
+            Error = $"interrupted at step {lost.Step}: the node running it stopped ({lost.Restarts} restarts already)",
+            Decision = "failed; the serving model is unchanged",
+        };
+        await history.AppendAsync(failed, cancellationToken);
+        state.State.Current = null;
+        await state.WriteStateAsync(cancellationToken);
+        _latest = failed;
+    }
+
+    private async Task RestartAsync(RetrainingRun lost, RetrainingRun restarted, bool tune)
+    {
+        await AbandonAsync(lost);
+        await RunAsync(restarted, tune);
+    }
+
+    private async Task AbandonAsync(RetrainingRun lost)
+    {
+        try
+        {
+            await runner.AbandonAsync(lost, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            LogAbandonFailed(exception, lost.Id);
         }
     }
+
+    private bool TuneDue(RetrainingOptions settings) =>
+        settings.TuneEvery > 0 && (state.State.Tuned is null || state.State.RunsSinceTune >= settings.TuneEvery);
 
     public async Task<RetrainingStart> Start(string trigger)
     {
@@ -74,7 +121,7 @@ public sealed partial class RetrainingGrain(
         }
 
         var settings = options.Value;
-        var tune = settings.TuneEvery > 0 && (state.State.Tuned is null || state.State.RunsSinceTune >= settings.TuneEvery);
+        var tune = TuneDue(settings);
         state.State.RunCount++;
         var run = new RetrainingRun
         {
@@ -209,6 +256,12 @@ public sealed partial class RetrainingGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retraining {RunId} finished: {Status}, {Decision}.")]
     private partial void LogFinished(string runId, string status, string? decision);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retraining {RunId} was lost at step {Step} with the node running it; started again here (restart {Restarts}).")]
+    private partial void LogRestarted(string runId, string step, int restarts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping the training job of the lost retraining {RunId}, or deleting its blocks, failed; its blocks may stay in the training store.")]
+    private partial void LogAbandonFailed(Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A scheduled retraining was due while {RunId} was still running; it was skipped.")]
     private partial void LogScheduleSkipped(string runId);

@@ -38,6 +38,12 @@ public sealed class RetrainingOptions
     /// <summary>Seed of the initialization, the held-out users and the tuner.</summary>
     public int Seed { get; set; } = 42;
 
+    /// <summary>
+    /// Times a run lost with the node that ran it is started again from its snapshot on another node (the next call or
+    /// schedule check activates it there); 0 records such a run as failed at once.
+    /// </summary>
+    public int MaxRestarts { get; set; } = 2;
+
     /// <summary>The cron expression, or null when there is no schedule.</summary>
     public CronExpression? ParseSchedule() =>
         string.IsNullOrWhiteSpace(Schedule)
@@ -73,6 +79,11 @@ public sealed class RetrainingOptionsValidator : IValidateOptions<RetrainingOpti
         if (options.TuneEvery < 0)
         {
             failures.Add($"Training:TuneEvery must be 0 (never) or more (was {options.TuneEvery}).");
+        }
+
+        if (options.MaxRestarts < 0)
+        {
+            failures.Add($"Training:MaxRestarts must be 0 (never restart a lost run) or more (was {options.MaxRestarts}).");
         }
 
         if (options.TuneTrials < 1)

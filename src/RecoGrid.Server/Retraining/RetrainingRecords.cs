@@ -80,6 +80,9 @@ public sealed record RetrainingRun
     /// <summary>Block solves run again after a lost silo or a timeout.</summary>
     [Id(27)] public int Reassignments { get; init; }
 
+    /// <summary>Times this run was started again because the node running it was lost.</summary>
+    [Id(28)] public int Restarts { get; init; }
+
     /// <summary>Whether the run has finished (whatever its outcome).</summary>
     public bool IsFinished => Status != RetrainingStatus.Running;
 }

@@ -41,6 +41,20 @@ public sealed partial class RetrainingRunner(
     [FromKeyedServices(RecoGridClock.Key)] TimeProvider clock,
     ILogger<RetrainingRunner> logger)
 {
+    /// <summary>The distributed training job of one attempt of a run.</summary>
+    public static string TrainingJobOf(RetrainingRun run) => $"{run.Id}-attempt{run.Restarts}";
+
+    /// <summary>
+    /// Stops the training job of a run whose node was lost (its coordinator may live on, kept alive by its reminder)
+    /// and deletes its blocks; a job that never started is nothing to stop.
+    /// </summary>
+    public async Task AbandonAsync(RetrainingRun lost, CancellationToken ct)
+    {
+        var jobId = TrainingJobOf(lost);
+        await grains.GetGrain<ITrainingJobGrain>(jobId).Cancel();
+        await blocks.DeleteAllAsync(BlockNames.Job(jobId), ct);
+    }
+
     /// <summary>Runs <paramref name="run"/>; every change of step or progress is passed to <paramref name="update"/>. Never throws.</summary>
     public async Task<RetrainingOutcome> RunAsync(RetrainingRun run, TunedSettings? tuned, bool tune, Action<RetrainingRun> update, CancellationToken ct)
     {
@@ -110,6 +124,7 @@ public sealed partial class RetrainingRunner(
             var factorizer = new ClusterIalsFactorizer(grains, blocks, clusterOptions.Value)
             {
                 JobPrefix = run.Id,
+                JobId = TrainingJobOf(run),
                 OnProgress = p => Set(run with
                 {
                     Iteration = p.CompletedIterations,
