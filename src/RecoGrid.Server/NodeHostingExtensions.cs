@@ -71,6 +71,8 @@ public static class NodeHostingExtensions
             services.AddRecoGridBlobServiceClient(byIdentity);
         }
 
+        services.AddTransient<IConfigurationValidator, NodeOptionsCheck>();
+
         // Before the silo's own hosted service, so a taken port stops start-up before a second cluster forms.
         services.AddHostedService(_ => new SiloPortCheck(cluster, NodeClustering.ListenAddress(cluster, membership)));
         builder.UseOrleans(silo =>

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using RecoGrid.Storage.Azure;
+using StackExchange.Redis;
 
 namespace RecoGrid.Server.Hosting;
 
@@ -50,14 +51,24 @@ internal static class NodeClustering
 
         if (membership.Store == ClusterMembershipOptions.Redis)
         {
-            silo.UseRedisClustering(membership.ConnectionString!);
+            // Left unset when missing, so start-up reports Cluster:ConnectionString rather than a parser's null argument.
+            silo.UseRedisClustering(redis =>
+            {
+                if (!string.IsNullOrWhiteSpace(membership.ConnectionString))
+                {
+                    redis.ConfigurationOptions = ConfigurationOptions.Parse(membership.ConnectionString);
+                }
+            });
         }
         else
         {
             silo.UseAzureStorageClustering(table =>
             {
                 table.TableName = membership.TableName;
-                table.TableServiceClient = TableClient(membership, storage);
+                if (TableClient(membership, storage) is { } client)
+                {
+                    table.TableServiceClient = client;
+                }
             });
         }
     }
@@ -85,7 +96,7 @@ internal static class NodeClustering
             ?? throw new InvalidOperationException($"Orleans:AdvertisedAddress '{cluster.AdvertisedAddress}' does not resolve to an address.");
     }
 
-    private static TableServiceClient TableClient(ClusterMembershipOptions membership, NodeStorageOptions storage)
+    private static TableServiceClient? TableClient(ClusterMembershipOptions membership, NodeStorageOptions storage)
     {
         var options = new TableClientOptions();
         AzureStorageConnection.Configure(options.Retry);
@@ -95,6 +106,7 @@ internal static class NodeClustering
             return new TableServiceClient(new Uri(uri), AzureStorageConnection.Credential, options);
         }
 
-        return new TableServiceClient(membership.ConnectionString ?? storage.ConnectionString, options);
+        var connection = membership.ConnectionString ?? storage.ConnectionString;
+        return string.IsNullOrWhiteSpace(connection) ? null : new TableServiceClient(connection, options);
     }
 }

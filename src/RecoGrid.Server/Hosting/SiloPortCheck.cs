@@ -22,7 +22,7 @@ internal sealed class SiloPortCheck(NodeClusterOptions cluster, IPAddress listen
             catch (SocketException error) when (error.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
             {
                 throw new InvalidOperationException(
-                    $"{setting} {port} is already in use on {listenAddress} (another RecoGrid node on this machine?); give every node its own {setting} (and Orleans:SiloPort / Orleans:GatewayPort pair).",
+                    $"{setting} {port} is already in use on {listenAddress} (another RecoGrid node on this machine?); give every node on one machine its own Orleans:SiloPort and Orleans:GatewayPort.",
                     error);
             }
             finally
