@@ -18,7 +18,7 @@ internal static class ChaosCommand
         var azurite = new Option<string>("--azurite") { Description = "Azurite's azurite.js (npm ci --prefix tests/tools installs it).", DefaultValueFactory = _ => "tests/tools/node_modules/azurite/dist/src/azurite.js" };
         var membership = new Option<string>("--membership") { Description = "Cluster membership: redis (needs redis-server) or azure (a table on Azurite).", DefaultValueFactory = _ => "redis" };
         membership.AcceptOnlyFromAmong("redis", "azure");
-        var users = new Option<int>("--users") { Description = "Simulated users.", DefaultValueFactory = _ => 2000 };
+        var users = new Option<int>("--users") { Description = "Simulated users (the ids of the generated training data, so they have trained vectors).", DefaultValueFactory = _ => 2000 };
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers.", DefaultValueFactory = _ => 16 };
         var phase = new Option<double>("--phase-seconds") { Description = "Seconds of load in each phase (the fault happens a third of the way in).", DefaultValueFactory = _ => 45 };
         var outage = new Option<double>("--outage-seconds") { Description = "How long Azurite is stopped.", DefaultValueFactory = _ => 10 };
@@ -46,7 +46,7 @@ internal static class ChaosCommand
             Console.WriteLine($"work folder (logs, data): {settings.WorkDir}");
             await using var cluster = new LocalCluster(settings);
             await cluster.StartAsync(cancellationToken);
-            await PromoteModelAsync(settings, cluster.Nodes[0], cancellationToken);
+            await PromoteModelAsync(settings, cluster.Nodes[0], parse.GetValue(users), cancellationToken);
 
             var load = new ChaosLoad([.. cluster.Nodes.Where(n => n.ServesApi)], parse.GetValue(users), parse.GetValue(concurrency), seed: 11);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -59,7 +59,9 @@ internal static class ChaosCommand
             reports.Add(Print(load.Phase.Report(null)));
 
             reports.Add(Print(await FaultAsync(load, "kill-all-node", seconds, () => { cluster.Nodes[1].Kill(); return Task.CompletedTask; }, cancellationToken)));
+            await SettleAsync(load, cancellationToken);
             reports.Add(Print(await FaultAsync(load, "kill-scoring", seconds, () => { cluster.Nodes[2].Kill(); return Task.CompletedTask; }, cancellationToken)));
+            await SettleAsync(load, cancellationToken);
             reports.Add(Print(await FaultAsync(load, "storage-outage", seconds, async () =>
             {
                 await cluster.StopAzuriteAsync();
@@ -81,6 +83,13 @@ internal static class ChaosCommand
             return missing == 0 && reports.All(r => r.Status5xxOther == 0) ? 0 : 1;
         });
         return command;
+    }
+
+    // The next fault starts from a cluster that has re-balanced: 5 s without a failed request (at most 2 minutes).
+    private static async Task SettleAsync(ChaosLoad load, CancellationToken cancellationToken)
+    {
+        var took = await load.SettleAsync(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2), cancellationToken);
+        Console.WriteLine($"settled after {took.TotalSeconds:F0} s");
     }
 
     private static PhaseReport Print(PhaseReport report)
@@ -107,11 +116,11 @@ internal static class ChaosCommand
     }
 
     // A small model trained by the CLI, registered through a node (into the cluster's blob registry) and promoted.
-    private static async Task PromoteModelAsync(ClusterSettings settings, Node node, CancellationToken cancellationToken)
+    private static async Task PromoteModelAsync(ClusterSettings settings, Node node, int users, CancellationToken cancellationToken)
     {
         var data = Path.Combine(settings.WorkDir, "interactions.csv");
         var artifact = Path.Combine(settings.WorkDir, "model");
-        await RunCliAsync(settings, cancellationToken, "generate", "--users", "2000", "--items", "500", "--interactions", "40000", "--out", data);
+        await RunCliAsync(settings, cancellationToken, "generate", "--users", users.ToString(System.Globalization.CultureInfo.InvariantCulture), "--items", "500", "--interactions", (users * 20).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", data);
         await RunCliAsync(settings, cancellationToken, "train", "--input", data, "--out", artifact, "--factors", "16", "--iterations", "4");
         using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         var added = await http.PostAsJsonAsync("/v1/admin/models", new { path = artifact }, cancellationToken);

@@ -133,8 +133,7 @@ internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int con
         long missing = 0;
         foreach (var (user, acknowledged) in Acknowledged)
         {
-            var state = await _http.GetFromJsonAsync<JsonElement>(new Uri(node, $"/v1/users/{user}"), cancellationToken);
-            var total = state.GetProperty("totalEvents").GetInt64();
+            var total = await TotalEventsAsync(new Uri(node, $"/v1/users/{user}"), cancellationToken);
             if (total < acknowledged)
             {
                 users++;
@@ -143,6 +142,46 @@ internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int con
         }
 
         return (users, missing, Acknowledged.Values.Sum());
+    }
+
+    /// <summary>Waits until a whole window of <paramref name="quiet"/> passes without a failed request (at most <paramref name="limit"/>); returns how long it took.</summary>
+    public async Task<TimeSpan> SettleAsync(TimeSpan quiet, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            var phase = StartPhase("settle");
+            await Task.Delay(quiet, cancellationToken);
+            var report = phase.Report(null);
+            if (report.LastFailureAtSeconds is null && report.EventRequestsOk > 0)
+            {
+                break;
+            }
+        }
+
+        return clock.Elapsed;
+    }
+
+    // A node may still be re-balancing (a dead silo not yet declared dead): 503s are retried for up to three minutes.
+    private async Task<long> TotalEventsAsync(Uri address, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await _http.GetAsync(address, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                var state = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+                return state.GetProperty("totalEvents").GetInt64();
+            }
+
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new InvalidOperationException($"GET {address} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+
+            await Task.Delay(500, cancellationToken);
+        }
     }
 
     private async Task WorkerAsync(int worker, CancellationToken stop)
@@ -170,13 +209,13 @@ internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int con
                 HttpResponseMessage response;
                 if (events)
                 {
-                    batchUsers = [.. Enumerable.Range(0, 5).Select(_ => "chaos-" + random.Next(users))];
-                    var batch = batchUsers.Select(u => new { userId = u, itemId = "item-" + random.Next(500), type = Types[random.Next(Types.Length)], eventId = Guid.NewGuid().ToString("N") }).ToArray();
+                    batchUsers = [.. Enumerable.Range(0, 5).Select(_ => UserId(random))];
+                    var batch = batchUsers.Select(u => new { userId = u, itemId = random.Next(500).ToString(System.Globalization.CultureInfo.InvariantCulture), type = Types[random.Next(Types.Length)], eventId = Guid.NewGuid().ToString("N") }).ToArray();
                     response = await _http.PostAsJsonAsync(new Uri(node.BaseAddress, "/v1/events"), new { events = batch }, CancellationToken.None);
                 }
                 else
                 {
-                    response = await _http.GetAsync(new Uri(node.BaseAddress, $"/v1/users/chaos-{random.Next(users)}/recommendations?count=10"), CancellationToken.None);
+                    response = await _http.GetAsync(new Uri(node.BaseAddress, $"/v1/users/{UserId(random)}/recommendations?count=10"), CancellationToken.None);
                 }
 
                 using (response)
@@ -214,6 +253,9 @@ internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int con
             phase.Record(events, status, retryAfter, Stopwatch.GetTimestamp() - started, source, timedOut);
         }
     }
+
+    // The ids of the training data `recogrid generate` writes (0 .. users-1), so recommendations take the model path.
+    private string UserId(Random random) => random.Next(users).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private Node? NextNode()
     {
