@@ -102,3 +102,21 @@ public sealed class StorageDefaultsTests
         Assert.True(validator.Validate(null, new ClusterMembershipOptions { Provider = "kubernetes" }).Succeeded);
     }
 }
+
+/// <summary>The projections' barrier follows their stores: the file-system barrier on files, none on Azure (every write durable).</summary>
+public sealed class ProjectionDurabilityTests
+{
+    [Theory]
+    [InlineData("file", typeof(RecoGrid.Server.Ingestion.FileSystemProjectionDurability))]
+    [InlineData("azure", typeof(RecoGrid.Grains.Log.WritesAreDurable))]
+    public void TheBarrierMatchesTheProjectionStores(string provider, Type expected)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = provider, ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" });
+        NodeConfigurationDefaults.Apply(configuration, Path.GetTempPath());
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        RecoGrid.Server.Ingestion.InteractionLogServiceCollectionExtensions.AddRecoGridInteractionLog(services, new NodeOptions { DataDir = Path.GetTempPath() }, configuration);
+        var registered = services.Single(d => d.ServiceType == typeof(RecoGrid.Grains.Log.IProjectionDurability));
+        Assert.IsType(expected, registered.ImplementationInstance);
+    }
+}

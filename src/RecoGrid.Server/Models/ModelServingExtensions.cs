@@ -8,6 +8,7 @@ using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
 using RecoGrid.Scoring.Hosting;
+using RecoGrid.Server.Configuration;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Storage.Azure.Models;
 using RecoGrid.Storage.Models;
@@ -54,6 +55,25 @@ public static class ModelServingExtensions
     /// The model registry on the backend <c>Models:Provider</c> names: <c>file</c> (under the data folder, shared by the
     /// nodes of one machine) or <c>azure</c> (blobs, shared by a cluster; versions are downloaded to <c>Models:CacheDirectory</c>).
     /// </summary>
+    /// <summary>
+    /// The registry a node with <paramref name="configuration"/> would use, for tools outside a node (<c>recogrid models</c>):
+    /// RECOGRID__ environment variables such as <c>RECOGRID__Storage__Provider=azure</c> point it at a cluster's registry.
+    /// </summary>
+    public static IModelRegistry CreateModelRegistry(IConfigurationManager configuration, string dataDir)
+    {
+        dataDir = Path.GetFullPath(dataDir);
+        NodeConfigurationDefaults.Apply(configuration, dataDir);
+        var section = configuration.GetSection(ModelServingOptions.Section);
+        if (!NodeStorageOptions.IsAzureProvider(section.Get<StoreProviderOptions>()?.Provider))
+        {
+            return new FileModelRegistry(Path.Combine(dataDir, "models"));
+        }
+
+        var options = section.Get<AzureModelRegistryOptions>() ?? new AzureModelRegistryOptions();
+        var validation = new AzureModelRegistryOptionsValidator().Validate(null, options);
+        return validation.Failed ? throw new OptionsValidationException(ModelServingOptions.Section, typeof(AzureModelRegistryOptions), validation.Failures) : new AzureModelRegistry(options);
+    }
+
     public static IServiceCollection AddModelRegistry(this IServiceCollection services, NodeOptions node, IConfiguration configuration)
     {
         services.AddStoreProviderOptions(ModelServingOptions.Section);
