@@ -10,7 +10,9 @@ namespace RecoGrid.LoadTest.Chaos;
 /// <summary>What happened to the requests of one phase of the chaos run.</summary>
 internal sealed class PhaseCounters(string phase)
 {
-    private readonly LongConcurrentHistogram _latency = new(1, TimeStamp.Hours(1), 3);
+    // Requests of a finished phase may still be recording while it reports, so both take the lock.
+    private readonly LongHistogram _latency = new(TimeStamp.Hours(1), 3);
+    private readonly Lock _latencyLock = new();
     private long _events, _eventsOk, _recs, _recsOk, _unavailable, _unavailableWithRetryAfter, _serverErrors, _otherErrors, _connectionFailures, _timeouts, _fromModel, _fromPopularity;
     private long _lastFailureTicks = -1, _firstSuccessAfterTicks = -1, _watchFrom = long.MaxValue;
 
@@ -23,7 +25,11 @@ internal sealed class PhaseCounters(string phase)
 
     public void Record(bool events, HttpStatusCode? status, bool retryAfter, long elapsedTimestamp, string? source, bool timedOut)
     {
-        _latency.RecordValue(Math.Max(1, elapsedTimestamp));
+        lock (_latencyLock)
+        {
+            _latency.RecordValue(Math.Clamp(elapsedTimestamp, 1, _latency.HighestTrackableValue));
+        }
+
         Interlocked.Increment(ref events ? ref _events : ref _recs);
         var ok = status is { } s && (int)s is >= 200 and < 300;
         if (ok)
@@ -75,11 +81,17 @@ internal sealed class PhaseCounters(string phase)
 
     public PhaseReport Report(double? faultAtSeconds)
     {
-        double Ms(double percentile) => _latency.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+        HistogramBase latency;
+        lock (_latencyLock)
+        {
+            latency = _latency.Copy();
+        }
+
+        double Ms(double percentile) => latency.TotalCount == 0 ? 0 : latency.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
         double? Seconds(long ticks) => ticks < 0 ? null : (double)ticks / Stopwatch.Frequency;
         return new PhaseReport(
             Phase, Clock.Elapsed.TotalSeconds, _events, _eventsOk, _recs, _recsOk, _unavailable, _unavailableWithRetryAfter, _serverErrors, _otherErrors,
-            _connectionFailures, _timeouts, _fromModel, _fromPopularity, Ms(50), Ms(99), _latency.GetMaxValue() * 1000.0 / Stopwatch.Frequency,
+            _connectionFailures, _timeouts, _fromModel, _fromPopularity, Ms(50), Ms(99), latency.TotalCount == 0 ? 0 : latency.GetMaxValue() * 1000.0 / Stopwatch.Frequency,
             faultAtSeconds, Seconds(_lastFailureTicks), Seconds(_firstSuccessAfterTicks));
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -23,11 +25,14 @@ namespace RecoGrid.Storage.Azure.Log;
 /// </summary>
 public sealed class AzureInteractionLogStore : IInteractionLogStore
 {
-    /// <summary>Bytes asked for per ranged read.</summary>
-    internal const int ReadChunkBytes = 4 * 1024 * 1024;
+    /// <summary>Bytes asked for per ranged read: about two index intervals, so a point read (a user's catch-up) downloads little.</summary>
+    internal const int ReadChunkBytes = 128 * 1024;
 
     private const string LayoutPrefix = "partitions=";
     private readonly AzurePartitionState[] _partitions;
+
+    // Sparse offset indexes of sealed segments, by blob name, valid while the blob's ETag is unchanged (compaction changes it).
+    private readonly ConcurrentDictionary<string, (ETag ETag, ImmutableArray<IndexEntry> Entries)> _sealedIndexes = new(StringComparer.Ordinal);
     private volatile bool _layoutChecked;
     private volatile bool _containerExists;
 
@@ -345,10 +350,23 @@ public sealed class AzureInteractionLogStore : IInteractionLogStore
 
         // A sealed segment is read as it was listed (its ETag); an unsealed one may be another process's active segment,
         // or end in a crash's torn append, so only complete appends are taken from it.
-        var reader = new BlobRangeReader(blob, segment.SealedBytes is null ? null : segment.ETag);
-        await reader.CheckHeaderAsync(segment.FirstSequence, cancellationToken);
-        var mode = segment.SealedBytes is null ? SegmentScanMode.Tail : SegmentScanMode.Sealed;
-        var scanner = reader.Scanner(SegmentFormat.HeaderSize, end, segment.FirstSequence, mode, sequenceLimit);
+        var sealedSegment = segment.SealedBytes is not null;
+        var reader = new BlobRangeReader(blob, sealedSegment ? segment.ETag : null);
+        var mode = sealedSegment ? SegmentScanMode.Sealed : SegmentScanMode.Tail;
+        var start = new IndexEntry(segment.FirstSequence, SegmentFormat.HeaderSize);
+        SegmentIndexBuilder? builder = null;
+        if (sealedSegment && _sealedIndexes.TryGetValue(segment.BlobName, out var cached) && cached.ETag == segment.ETag)
+        {
+            start = SegmentIndex.Seek(cached.Entries, fromSequence, segment.FirstSequence);
+        }
+        else
+        {
+            await reader.CheckHeaderAsync(segment.FirstSequence, cancellationToken);
+            builder = sealedSegment ? new SegmentIndexBuilder(segment.FirstSequence) : null;
+        }
+
+        // Seeking lands on a record boundary inside a sealed segment, whose sequences may have gaps after compaction.
+        var scanner = reader.Scanner(start.Offset, end, start.Sequence, start.Offset == SegmentFormat.HeaderSize ? mode : SegmentScanMode.Sealed, sequenceLimit);
         await foreach (var record in scanner.ReadAsync(cancellationToken))
         {
             if (record.Frame.Sequence >= sequenceLimit)
@@ -356,10 +374,17 @@ public sealed class AzureInteractionLogStore : IInteractionLogStore
                 yield break;
             }
 
+            builder?.Add(record.Frame.Sequence, record.Offset);
             if (record.Frame.Sequence >= fromSequence)
             {
                 yield return record.ToLogRecord();
             }
+        }
+
+        // Only reached when the whole segment was scanned, so the index is complete.
+        if (builder is not null)
+        {
+            _sealedIndexes[segment.BlobName] = (segment.ETag, builder.Entries);
         }
     }
 
