@@ -28,6 +28,7 @@ internal static class LoadTestCommand
             url, startServer, serverDataDir, users, items, duration, concurrency, batch, phases, userPrefix, itemPrefix, seed, json, apiKey,
         };
         root.Subcommands.Add(DurabilityCommand.Create());
+        root.Subcommands.Add(Chaos.ChaosCommand.Create());
         root.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new LoadSettings(

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,6 +8,10 @@ using RecoGrid.Grains.Log;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
+using RecoGrid.Storage.Azure;
+using RecoGrid.Storage.Azure.Grains;
+using RecoGrid.Storage.Azure.Log;
+using RecoGrid.Storage.Azure.Models;
 using RecoGrid.Storage.FileSystem.Log;
 using RecoGrid.Server.Configuration;
 using RecoGrid.Server.Events;
@@ -40,12 +43,14 @@ public static class NodeHostingExtensions
         var services = builder.Services;
         services.AddValidatedOptions<NodeClusterOptions, NodeClusterOptionsValidator>(NodeClusterOptions.Section);
         services.AddValidatedOptions<NodeStorageOptions, NodeStorageOptionsValidator>(NodeStorageOptions.Section);
+        services.AddValidatedOptions<ClusterMembershipOptions, ClusterMembershipOptionsValidator>(ClusterMembershipOptions.Section);
         services.AddValidatedOptions<EventOptions, EventOptionsValidator>(EventOptions.Section);
         services.AddKnownSettings(new KnownSettingsSection(
             NodeClusterOptions.Section,
             [typeof(NodeClusterOptions)],
             ["Name", "Messaging", "Endpoints", "EnableDistributedTracing", "Clustering", "Reminders", "BroadcastChannel", "Streaming", "GrainStorage", "GrainDirectory"]));
         services.AddKnownSettings(NodeStorageOptions.Section, typeof(NodeStorageOptions));
+        services.AddKnownSettings(ClusterMembershipOptions.Section, typeof(ClusterMembershipOptions));
         services.AddKnownSettings(EventOptions.Section, typeof(EventOptions));
         services.AddKnownSettings(UserOptions.Section, typeof(UserOptions));
         services.AddKnownSettings(CatalogOptions.Section, typeof(CatalogOptions));
@@ -54,22 +59,34 @@ public static class NodeHostingExtensions
             [typeof(PopularityOptions)],
             RetiredKeys: new Dictionary<string, string> { ["Shards"] = "popularity has one shard per interaction log partition (Log:Partitions)." }));
         services.AddKnownSettings(ModelPathOptions.Section, typeof(ModelPathOptions), typeof(ScoringOptions));
-        services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions));
-        services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions));
+        services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions), typeof(StoreProviderOptions), typeof(AzureModelRegistryOptions));
+        services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions), typeof(AzureInteractionLogOptions), typeof(StoreProviderOptions));
 
         services.AddHostedService<TemporaryFileCleanup>();
 
-        var cluster = builder.Configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
+        var configuration = builder.Configuration;
+        var cluster = configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
+        var membership = configuration.GetSection(ClusterMembershipOptions.Section).Get<ClusterMembershipOptions>() ?? new ClusterMembershipOptions();
+        var storage = configuration.GetSection(NodeStorageOptions.Section).Get<NodeStorageOptions>() ?? new NodeStorageOptions();
+        services.AddRecoGridGrainStateSerializer();
+        if (AzureStorageConnection.Parse(storage.ConnectionString, storage.ServiceUri) is { ServiceUri: not null } byIdentity)
+        {
+            services.AddRecoGridBlobServiceClient(byIdentity);
+        }
+
+        services.AddTransient<IConfigurationValidator, NodeOptionsCheck>();
+
+        // Before the silo's own hosted service, so a taken port stops start-up before a second cluster forms.
+        services.AddHostedService(_ => new SiloPortCheck(cluster, NodeClustering.ListenAddress(cluster, membership)));
         builder.UseOrleans(silo =>
         {
-            var primary = cluster.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort);
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            NodeClustering.Configure(silo, cluster, membership, storage);
             silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRole.MetadataKey] = node.Role.Name });
         });
 
         // Model serving first: it registers this node's model source and scoring backend before the grains' defaults.
-        services.AddRecoGridModelServing(node);
-        services.AddRecoGridInteractionLog(node);
+        services.AddRecoGridModelServing(node, configuration);
+        services.AddRecoGridInteractionLog(node, configuration);
         services.AddRecoGridGrains();
         services.AddRecoGridRetraining(node);
         services.AddRecoGridReadiness();

@@ -120,4 +120,22 @@ public abstract class ModelRegistryContract
         Assert.Equal(6, versions.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(6, (await NewRegistry().GetAsync()).Versions.Count);
     }
+    [Fact]
+    public async Task ConcurrentPromotionsAreSerializedSoNeitherIsLost()
+    {
+        var registry = NewRegistry();
+        foreach (var content in new[] { "one", "two", "three" })
+        {
+            await registry.AddAsync(Files(content));
+        }
+
+        await registry.PromoteAsync("v1");
+        var promotions = new[] { "v2", "v3" }.Select(v => Task.Run(() => NewRegistry().PromoteAsync(v))).ToArray();
+        await Task.WhenAll(promotions);
+
+        var state = await NewRegistry().GetAsync();
+        var other = state.Active == "v2" ? "v3" : "v2";
+        Assert.Contains(state.Active, new[] { "v2", "v3" });
+        Assert.Equal(["v1", other], state.History.ToArray());
+    }
 }

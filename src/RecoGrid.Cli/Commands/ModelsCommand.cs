@@ -82,7 +82,13 @@ internal static class ModelsCommand
         return command;
     }
 
-    private static FileModelRegistry Registry(string dataDir) => new(Path.Combine(Path.GetFullPath(dataDir), "models"));
+    // The data folder's registry, or the cluster's when RECOGRID__ settings say so (RECOGRID__Storage__Provider=azure, ...).
+    private static IModelRegistry Registry(string dataDir)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddEnvironmentVariables(prefix: "RECOGRID__");
+        return ModelServingExtensions.CreateModelRegistry(configuration, dataDir);
+    }
 
     private static async Task<int> Run(Func<Task> action)
     {
@@ -91,7 +97,7 @@ internal static class ModelsCommand
             await action();
             return 0;
         }
-        catch (Exception exception) when (exception is ModelRegistryException or ModelArtifactException or DirectoryNotFoundException or FileNotFoundException)
+        catch (Exception exception) when (exception is ModelRegistryException or ModelArtifactException or DirectoryNotFoundException or FileNotFoundException or Microsoft.Extensions.Options.OptionsValidationException)
         {
             await Console.Error.WriteLineAsync($"recogrid models: {exception.Message}");
             return 1;

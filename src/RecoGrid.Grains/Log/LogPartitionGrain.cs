@@ -252,7 +252,18 @@ public sealed partial class LogPartitionGrain(
 
     private async Task<long> AppendRecordAsync(LogAppend record)
     {
-        var sequence = await _log.AppendAsync([record]);
+        long sequence;
+        try
+        {
+            sequence = await _log.AppendAsync([record]);
+        }
+        catch (LogWriterFaultedException)
+        {
+            // The writer takes no more appends (it lost its lease, say): a fresh activation reopens and recovers the partition.
+            DeactivateOnIdle();
+            throw;
+        }
+
         Appended(sequence, 1);
         return sequence;
     }

@@ -3,15 +3,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using RecoGrid.Abstractions;
 using RecoGrid.Server.Hosting;
+using RecoGrid.Storage.Azure;
+using RecoGrid.Storage.Azure.Grains;
+using RecoGrid.Storage.Azure.Log;
+using RecoGrid.Storage.Azure.Models;
 using RecoGrid.Storage.FileSystem;
 using RecoGrid.Storage.FileSystem.Log;
 
 namespace RecoGrid.Server.Configuration;
 
 /// <summary>
-/// The embedded single-node defaults, as the lowest-priority configuration layer: every grain store on the local
-/// file system under the data folder. Any source the user gives (files, environment, --set) overrides a default key by
-/// key, so choosing another backend is configuration (<c>Orleans:GrainStorage:users:ProviderType</c>), not code.
+/// The embedded single-node defaults, as the lowest-priority configuration layer: every store (grain stores, the
+/// interaction log, the model registry) on the local file system under the data folder, or, with
+/// <c>Storage:Provider=azure</c>, every store on Azure Storage through <c>Storage:ConnectionString</c> (or
+/// <c>Storage:ServiceUri</c>). Any source the user gives (files, environment, --set) overrides a default key by key, so
+/// one store's backend is configuration too (<c>Orleans:GrainStorage:users:ProviderType</c>, <c>Log:Provider</c>).
 /// </summary>
 public static class NodeConfigurationDefaults
 {
@@ -27,10 +33,25 @@ public static class NodeConfigurationDefaults
         // The node-wide Storage settings, as the user configured them, become each store's defaults.
         var storage = configuration.GetSection(NodeStorageOptions.Section).Get<NodeStorageOptions>() ?? new NodeStorageOptions();
         var defaults = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var azure = storage.IsAzure;
+        var connection = AzureStorageConnection.Parse(storage.ConnectionString, storage.ServiceUri);
         foreach (var store in GrainStores)
         {
             var prefix = $"Orleans:GrainStorage:{store}:";
-            defaults[prefix + "ProviderType"] = FileGrainStorageExtensions.ProviderType;
+            defaults[prefix + "ProviderType"] = azure ? AzureGrainStorageServices.ProviderType : FileGrainStorageExtensions.ProviderType;
+
+            // Read by Orleans' Azure blob provider; the file provider ignores them (and the other way round).
+            defaults[prefix + "ContainerName"] = $"{storage.ContainerPrefix}-{store}";
+            defaults[prefix + "SerializerKey"] = AzureGrainStorageServices.SerializerKey;
+            if (connection.ServiceUri is not null)
+            {
+                defaults[prefix + "ServiceKey"] = AzureGrainStorageServices.ServiceKey;
+            }
+            else if (connection.ConnectionString is { } connectionString)
+            {
+                defaults[prefix + "ConnectionString"] = connectionString;
+            }
+
             defaults[prefix + nameof(FileGrainStorageOptions.RootDirectory)] = Path.Combine(dataDir, "grains");
             // User and popularity state are projections of the interaction log, which is flushed on every append; their
             // checkpoints are made durable together by one barrier before a partition's recovery point moves.
@@ -42,6 +63,24 @@ public static class NodeConfigurationDefaults
         defaults["Log:" + nameof(FileInteractionLogOptions.RootDirectory)] = Path.Combine(dataDir, "log");
         defaults["Log:" + nameof(FileInteractionLogOptions.Partitions)] = DefaultLogPartitions.ToString(CultureInfo.InvariantCulture);
         defaults["Log:" + nameof(FileInteractionLogOptions.FlushToDisk)] = storage.FlushToDisk ? "true" : "false";
+        defaults["Log:" + nameof(StoreProviderOptions.Provider)] = azure ? NodeStorageOptions.AzureProvider : NodeStorageOptions.FileProvider;
+        defaults["Log:" + nameof(AzureInteractionLogOptions.ContainerName)] = $"{storage.ContainerPrefix}-log";
+        defaults["Models:" + nameof(StoreProviderOptions.Provider)] = azure ? NodeStorageOptions.AzureProvider : NodeStorageOptions.FileProvider;
+        defaults["Models:" + nameof(AzureModelRegistryOptions.ContainerName)] = $"{storage.ContainerPrefix}-models";
+        defaults["Models:" + nameof(AzureModelRegistryOptions.CacheDirectory)] = Path.Combine(dataDir, "model-cache");
+        foreach (var section in new[] { "Log", "Models" })
+        {
+            if (storage.ConnectionString is { Length: > 0 } connectionString)
+            {
+                defaults[section + ":ConnectionString"] = connectionString;
+            }
+
+            if (storage.ServiceUri is { Length: > 0 } serviceUri)
+            {
+                defaults[section + ":ServiceUri"] = serviceUri;
+            }
+        }
+
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 
 namespace RecoGrid.Server.Hosting;
@@ -24,6 +25,12 @@ public sealed class NodeClusterOptions
 
     /// <summary>Identifies the service; grain state is keyed by it, so keep it stable.</summary>
     public string ServiceId { get; set; } = "recogrid";
+
+    /// <summary>
+    /// The address other silos reach this one at (an IP address or a host name). Empty: loopback under development
+    /// clustering, the pod IP under Kubernetes, otherwise this machine's first address.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
 }
 
 /// <summary>Validates <see cref="NodeClusterOptions"/>; messages name the setting.</summary>
@@ -48,6 +55,11 @@ public sealed class NodeClusterOptionsValidator : IValidateOptions<NodeClusterOp
         if (options.SiloPort == options.GatewayPort)
         {
             errors.Add($"Orleans:SiloPort and Orleans:GatewayPort must differ (both are {options.SiloPort}).");
+        }
+
+        if (options.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _) && Uri.CheckHostName(address) == UriHostNameType.Unknown)
+        {
+            errors.Add($"Orleans:AdvertisedAddress must be an IP address or a host name (was '{address}').");
         }
 
         if (string.IsNullOrWhiteSpace(options.ClusterId) || string.IsNullOrWhiteSpace(options.ServiceId))

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,9 @@ using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
 using RecoGrid.Scoring.Hosting;
+using RecoGrid.Server.Configuration;
+using RecoGrid.Server.Hosting;
+using RecoGrid.Storage.Azure.Models;
 using RecoGrid.Storage.Models;
 
 namespace RecoGrid.Server.Models;
@@ -14,9 +18,9 @@ namespace RecoGrid.Server.Models;
 /// <summary>Wires model serving: the registry, the promoted model for fold-in, and on scoring roles the ONNX engine.</summary>
 public static class ModelServingExtensions
 {
-    public static IServiceCollection AddRecoGridModelServing(this IServiceCollection services, NodeOptions node)
+    public static IServiceCollection AddRecoGridModelServing(this IServiceCollection services, NodeOptions node, IConfiguration configuration)
     {
-        services.AddSingleton<IModelRegistry>(new FileModelRegistry(Path.Combine(node.DataDir, "models")));
+        services.AddModelRegistry(node, configuration);
         services.AddValidatedOptions<ModelServingOptions, ModelServingOptionsValidator>(ModelServingOptions.Section);
         services.AddSingleton<ActiveModelHolder>();
         services.AddSingleton<IActiveModelSource>(sp => sp.GetRequiredService<ActiveModelHolder>());
@@ -44,6 +48,46 @@ public static class ModelServingExtensions
 
         // After the scoring check, so a misconfigured execution provider stops start-up before models load.
         services.AddHostedService(sp => sp.GetRequiredService<ModelWatcher>());
+        return services;
+    }
+
+    /// <summary>
+    /// The model registry on the backend <c>Models:Provider</c> names: <c>file</c> (under the data folder, shared by the
+    /// nodes of one machine) or <c>azure</c> (blobs, shared by a cluster; versions are downloaded to <c>Models:CacheDirectory</c>).
+    /// </summary>
+    /// <summary>
+    /// The registry a node with <paramref name="configuration"/> would use, for tools outside a node (<c>recogrid models</c>):
+    /// RECOGRID__ environment variables such as <c>RECOGRID__Storage__Provider=azure</c> point it at a cluster's registry.
+    /// </summary>
+    public static IModelRegistry CreateModelRegistry(IConfigurationManager configuration, string dataDir)
+    {
+        dataDir = Path.GetFullPath(dataDir);
+        NodeConfigurationDefaults.Apply(configuration, dataDir);
+        var section = configuration.GetSection(ModelServingOptions.Section);
+        if (!NodeStorageOptions.IsAzureProvider(section.Get<StoreProviderOptions>()?.Provider))
+        {
+            return new FileModelRegistry(Path.Combine(dataDir, "models"));
+        }
+
+        var options = section.Get<AzureModelRegistryOptions>() ?? new AzureModelRegistryOptions();
+        var validation = new AzureModelRegistryOptionsValidator().Validate(null, options);
+        return validation.Failed ? throw new OptionsValidationException(ModelServingOptions.Section, typeof(AzureModelRegistryOptions), validation.Failures) : new AzureModelRegistry(options);
+    }
+
+    public static IServiceCollection AddModelRegistry(this IServiceCollection services, NodeOptions node, IConfiguration configuration)
+    {
+        services.AddStoreProviderOptions(ModelServingOptions.Section);
+        var provider = configuration.GetSection(ModelServingOptions.Section).Get<StoreProviderOptions>()?.Provider;
+        if (NodeStorageOptions.IsAzureProvider(provider))
+        {
+            services.AddValidatedOptions<AzureModelRegistryOptions, AzureModelRegistryOptionsValidator>(AzureModelRegistryOptions.SectionName);
+            services.AddSingleton<IModelRegistry>(sp => new AzureModelRegistry(sp.GetRequiredService<IOptions<AzureModelRegistryOptions>>().Value));
+        }
+        else
+        {
+            services.AddSingleton<IModelRegistry>(new FileModelRegistry(Path.Combine(node.DataDir, "models")));
+        }
+
         return services;
     }
 }

@@ -29,8 +29,9 @@ internal readonly record struct ScannedRecord(long Offset, RecordFrame Frame, Re
 /// <summary>Reads the records of one segment file between two offsets, validating length, checksum and sequence of each.</summary>
 internal sealed class SegmentScanner
 {
-    private const int ChunkBytes = 256 * 1024;
-    private readonly SafeFileHandle _handle;
+    private const int DefaultChunkBytes = 256 * 1024;
+    private readonly Func<Memory<byte>, long, CancellationToken, ValueTask<int>> _read;
+    private readonly int _chunkBytes;
     private readonly string _path;
     private readonly long _start;
     private readonly long _end;
@@ -40,8 +41,19 @@ internal sealed class SegmentScanner
 
     /// <summary>Prepares a scan of <c>[start, end)</c>, whose first record should have sequence <paramref name="expectedSequence"/> (or more, in a sealed segment); sealed-segment records must stay below <paramref name="sequenceLimit"/>.</summary>
     public SegmentScanner(SafeFileHandle handle, string path, long start, long end, long expectedSequence, SegmentScanMode mode, long sequenceLimit = long.MaxValue)
+        : this((destination, offset, ct) => RandomAccess.ReadAsync(handle, destination, offset, ct), DefaultChunkBytes, path, start, end, expectedSequence, mode, sequenceLimit)
     {
-        _handle = handle;
+    }
+
+    /// <summary>
+    /// Prepares a scan over any byte source (a blob, say): <paramref name="read"/> fills the memory from an offset and returns
+    /// how many bytes it read (0 at the end); chunks of <paramref name="chunkBytes"/> are asked for.
+    /// </summary>
+    public SegmentScanner(
+        Func<Memory<byte>, long, CancellationToken, ValueTask<int>> read, int chunkBytes, string path, long start, long end, long expectedSequence, SegmentScanMode mode, long sequenceLimit = long.MaxValue)
+    {
+        _read = read;
+        _chunkBytes = chunkBytes;
         _path = path;
         _start = start;
         _end = end;
@@ -93,7 +105,7 @@ internal sealed class SegmentScanner
                     break;
                 }
 
-                var next = new byte[(int)Math.Min(Math.Max(ChunkBytes, needed), available)];
+                var next = new byte[(int)Math.Min(Math.Max(_chunkBytes, needed), available)];
                 buffer.AsSpan(position, held).CopyTo(next);
                 var read = await ReadAtLeastAsync(next.AsMemory(held), offset + held, cancellationToken);
                 if (read < next.Length - held)
@@ -175,7 +187,7 @@ internal sealed class SegmentScanner
         var total = 0;
         while (total < destination.Length)
         {
-            var read = await RandomAccess.ReadAsync(_handle, destination[total..], fileOffset + total, cancellationToken);
+            var read = await _read(destination[total..], fileOffset + total, cancellationToken);
             if (read == 0)
             {
                 break;

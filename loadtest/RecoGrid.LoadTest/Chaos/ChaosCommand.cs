@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RecoGrid.LoadTest.Chaos;
+
+/// <summary>
+/// `RecoGrid.LoadTest chaos`: a three-node loopback cluster (two all, one scoring; Azure storage on Azurite, Redis or
+/// Azure Table membership) under load, then: kill -9 an all node; kill -9 the scoring node; stop Azurite for a while
+/// during ingestion. Prints what each fault did to requests and checks that no acknowledged event was lost.
+/// </summary>
+internal static class ChaosCommand
+{
+    public static Command Create()
+    {
+        var recogrid = new Option<string>("--recogrid") { Description = "Path to recogrid.dll (build it first: dotnet build src/RecoGrid.Cli -c Release).", DefaultValueFactory = _ => "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll" };
+        var azurite = new Option<string>("--azurite") { Description = "Azurite's azurite.js (npm ci --prefix tests/tools installs it).", DefaultValueFactory = _ => "tests/tools/node_modules/azurite/dist/src/azurite.js" };
+        var membership = new Option<string>("--membership") { Description = "Cluster membership: redis (needs redis-server) or azure (a table on Azurite).", DefaultValueFactory = _ => "redis" };
+        membership.AcceptOnlyFromAmong("redis", "azure");
+        var users = new Option<int>("--users") { Description = "Simulated users (the ids of the generated training data, so they have trained vectors).", DefaultValueFactory = _ => 2000 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers.", DefaultValueFactory = _ => 16 };
+        var phase = new Option<double>("--phase-seconds") { Description = "Seconds of load in each phase (the fault happens a third of the way in).", DefaultValueFactory = _ => 45 };
+        var outage = new Option<double>("--outage-seconds") { Description = "How long Azurite is stopped.", DefaultValueFactory = _ => 10 };
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
+        var work = new Option<string?>("--work-dir") { Description = "Folder for the nodes' data, Azurite's data and every process's log (a temporary one by default)." };
+
+        var command = new Command("chaos", "Kill nodes and stop storage under load on a loopback cluster; prints what each fault did and whether any acknowledged event was lost.")
+        {
+            recogrid, azurite, membership, users, concurrency, phase, outage, json, work,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new ClusterSettings(
+                Path.GetFullPath(parse.GetValue(recogrid)!), Path.GetFullPath(parse.GetValue(azurite)!), parse.GetValue(membership)!,
+                parse.GetValue(work) ?? Path.Combine(Path.GetTempPath(), "recogrid-chaos-" + Guid.NewGuid().ToString("N")));
+            foreach (var file in new[] { settings.RecogridDll, settings.AzuriteScript })
+            {
+                if (!File.Exists(file))
+                {
+                    await Console.Error.WriteLineAsync($"'{file}' does not exist; see --help for how to build or install it.");
+                    return 2;
+                }
+            }
+
+            Console.WriteLine($"work folder (logs, data): {settings.WorkDir}");
+            await using var cluster = new LocalCluster(settings);
+            await cluster.StartAsync(cancellationToken);
+            await PromoteModelAsync(settings, cluster.Nodes[0], parse.GetValue(users), cancellationToken);
+
+            var load = new ChaosLoad([.. cluster.Nodes.Where(n => n.ServesApi)], parse.GetValue(users), parse.GetValue(concurrency), seed: 11);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var running = load.RunAsync(stop.Token);
+            var seconds = TimeSpan.FromSeconds(parse.GetValue(phase));
+            var reports = new List<PhaseReport>();
+
+            load.StartPhase("baseline");
+            await Task.Delay(seconds / 3, cancellationToken);
+            reports.Add(Print(load.Phase.Report(null)));
+
+            reports.Add(Print(await FaultAsync(load, "kill-all-node", seconds, () => { cluster.Nodes[1].Kill(); return Task.CompletedTask; }, cancellationToken)));
+            await SettleAsync(load, cancellationToken);
+            reports.Add(Print(await FaultAsync(load, "kill-scoring", seconds, () => { cluster.Nodes[2].Kill(); return Task.CompletedTask; }, cancellationToken)));
+            await SettleAsync(load, cancellationToken);
+            reports.Add(Print(await FaultAsync(load, "storage-outage", seconds, async () =>
+            {
+                await cluster.StopAzuriteAsync();
+                await Task.Delay(TimeSpan.FromSeconds(parse.GetValue(outage)), cancellationToken);
+                await cluster.StartAzuriteAsync(cancellationToken);
+                load.Phase.WatchForRecovery();
+            }, cancellationToken)));
+
+            await stop.CancelAsync();
+            await running;
+            var (lostUsers, missing, acknowledged) = await load.VerifyAsync(cluster.Nodes[0].BaseAddress, cancellationToken);
+            Console.WriteLine($"acknowledged events: {acknowledged}; missing from user state: {missing} (users affected: {lostUsers})");
+            if (parse.GetValue(json) is { } path)
+            {
+                var report = new { At = DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Membership, Phases = reports, Acknowledged = acknowledged, Missing = missing, UsersWithMissingEvents = lostUsers };
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            }
+
+            return missing == 0 && reports.All(r => r.Status5xxOther == 0) ? 0 : 1;
+        });
+        return command;
+    }
+
+    // The next fault starts from a cluster that has re-balanced: 5 s without a failed request (at most 2 minutes).
+    private static async Task SettleAsync(ChaosLoad load, CancellationToken cancellationToken)
+    {
+        var took = await load.SettleAsync(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2), cancellationToken);
+        Console.WriteLine($"settled after {took.TotalSeconds:F0} s");
+    }
+
+    private static PhaseReport Print(PhaseReport report)
+    {
+        Console.WriteLine(report.Describe());
+        return report;
+    }
+
+    // A phase: load for a third of the time, the fault, then load until the phase ends.
+    private static async Task<PhaseReport> FaultAsync(ChaosLoad load, string name, TimeSpan length, Func<Task> fault, CancellationToken cancellationToken)
+    {
+        var phase = load.StartPhase(name);
+        await Task.Delay(length / 3, cancellationToken);
+        var faultAt = phase.Clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"{name}: fault at {faultAt:F1} s");
+        await fault();
+        var remaining = length - phase.Clock.Elapsed;
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining, cancellationToken);
+        }
+
+        return phase.Report(faultAt);
+    }
+
+    // A small model trained by the CLI, registered through a node (into the cluster's blob registry) and promoted.
+    private static async Task PromoteModelAsync(ClusterSettings settings, Node node, int users, CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(settings.WorkDir, "interactions.csv");
+        var artifact = Path.Combine(settings.WorkDir, "model");
+        await RunCliAsync(settings, cancellationToken, "generate", "--users", users.ToString(System.Globalization.CultureInfo.InvariantCulture), "--items", "500", "--interactions", (users * 20).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", data);
+        await RunCliAsync(settings, cancellationToken, "train", "--input", data, "--out", artifact, "--factors", "16", "--iterations", "4");
+        using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var added = await http.PostAsJsonAsync("/v1/admin/models", new { path = artifact }, cancellationToken);
+        added.EnsureSuccessStatusCode();
+        var version = (await added.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("version").GetString();
+        (await http.PostAsync($"/v1/admin/models/{version}:promote", null, cancellationToken)).EnsureSuccessStatusCode();
+        Console.WriteLine($"promoted {version}");
+    }
+
+    private static async Task RunCliAsync(ClusterSettings settings, CancellationToken cancellationToken, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(settings.RecogridDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"recogrid {arguments[0]} failed ({process.ExitCode}): {await output}{await errors}");
+        }
+    }
+}
