@@ -33,6 +33,7 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         clock.Restart();
         using var model = ScoringModel.Load(artifact, new ScoringOptions { IntraOpThreads = settings.IntraOpThreads });
         var loadSeconds = clock.Elapsed.TotalSeconds;
+        artifact.Dispose();
         artifact = null;
         GC.Collect();
         progress.WriteLine($"exported in {exportSeconds:F1}s, loaded in {loadSeconds:F1}s");
