@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.CoVisitation;
 using RecoGrid.Grains.Log;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
@@ -16,6 +17,7 @@ using RecoGrid.Server.Health;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
+
 
 namespace RecoGrid.Server;
 
@@ -54,6 +56,7 @@ public static class NodeHostingExtensions
             RetiredKeys: new Dictionary<string, string> { ["Shards"] = "popularity has one shard per interaction log partition (Log:Partitions)." }));
         services.AddKnownSettings(ModelPathOptions.Section, typeof(ModelPathOptions), typeof(ScoringOptions));
         services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions));
+        services.AddKnownSettings(CoVisitationOptions.Section, typeof(CoVisitationOptions));
         services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions));
 
         var cluster = builder.Configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();

@@ -7,11 +7,12 @@ using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
 using RecoGrid.Scoring.Hosting;
+using RecoGrid.Scoring.Retrieval;
 using RecoGrid.Storage.Models;
 
 namespace RecoGrid.Server.Models;
 
-/// <summary>Wires model serving: the registry, the promoted model for fold-in, and on scoring roles the ONNX engine.</summary>
+/// <summary>Wires model serving: the registry, the promoted model for fold-in, and on scoring roles the ONNX engine with its candidate sources.</summary>
 public static class ModelServingExtensions
 {
     public static IServiceCollection AddRecoGridModelServing(this IServiceCollection services, NodeOptions node)
@@ -25,10 +26,13 @@ public static class ModelServingExtensions
         if (node.Role.HostsScoring)
         {
             services.AddValidatedOptions<ScoringOptions, ScoringOptionsSettingsValidator>(ScoringOptions.SectionName);
+            services.AddSingleton<CoVisitationCandidateSource>();
+            services.AddSingleton<PopularityCandidateSource>();
             services.AddSingleton(sp =>
             {
                 var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("RecoGrid.Scoring");
-                return new ScoringEngine(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, TimeProvider.System, warning => logger.LogWarning("{Warning}", warning));
+                ICandidateSource[] sources = [sp.GetRequiredService<CoVisitationCandidateSource>(), sp.GetRequiredService<PopularityCandidateSource>()];
+                return new ScoringEngine(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, TimeProvider.System, warning => logger.LogWarning("{Warning}", warning), sources);
             });
             services.AddSingleton(sp => new ScoringBackend(sp.GetRequiredService<ScoringEngine>(), sp.GetRequiredService<CatalogView>()));
             services.AddSingleton<IScoringBackend>(sp => sp.GetRequiredService<ScoringBackend>());

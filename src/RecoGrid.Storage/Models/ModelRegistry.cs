@@ -1,13 +1,26 @@
 namespace RecoGrid.Storage.Models;
 
-/// <summary>One registered model version.</summary>
+/// <summary>One registered model version; <see cref="AnnIndex"/> says how its ANN index was built, when it has one.</summary>
 public sealed record ModelVersionInfo(
     string Version,
     DateTimeOffset AddedAt,
     string? Source,
     int Items,
     int Factors,
-    IReadOnlyDictionary<string, double>? Metrics);
+    IReadOnlyDictionary<string, double>? Metrics,
+    AnnIndexRecord? AnnIndex = null);
+
+/// <summary>The approximate nearest-neighbour index of a version (two-stage retrieval): its build parameters and cost.</summary>
+public sealed record AnnIndexRecord(
+    string Library,
+    string Metric,
+    int Connectivity,
+    int ExpansionAdd,
+    int ExpansionSearch,
+    string Quantization,
+    int Dimensions,
+    double BuildSeconds,
+    long FileBytes);
 
 /// <summary>The registry's content: every version, the promoted one, and the promotion history for rollback.</summary>
 public sealed record ModelRegistryState(
