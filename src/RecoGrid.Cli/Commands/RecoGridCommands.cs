@@ -11,6 +11,7 @@ internal static class RecoGridCommands
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         BenchScoringCommand.AddTo(root);
+        BenchRetrievalCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         BenchTrainCommand.AddTo(root);

@@ -1,3 +1,7 @@
+using System.Text.Json.Nodes;
+using RecoGrid.Training.Artifacts;
+using RecoGrid.Training.Solvers;
+
 namespace RecoGrid.Training.Synthetic;
 
 /// <summary>
@@ -113,6 +117,33 @@ public sealed class SyntheticFactors
         Scale(destination, Math.Exp(0.3 * random.NextGaussian()));
     }
 
+    /// <summary>
+    /// Writes a model artifact of these vectors (items <c>item-0…</c>, users <c>user-0…</c>, iALS fold-in defaults), as
+    /// <c>recogrid models add</c> takes it: a catalogue of any size without training one.
+    /// </summary>
+    public ModelArtifact WriteArtifact(string directory, int threads = 0)
+    {
+        var items = Items(threads);
+        var users = Users(threads);
+        return ModelArtifact.Write(directory, new ModelArtifactContent
+        {
+            Factors = _options.Factors,
+            ItemIds = new IdRange("item-", _options.Items),
+            ItemFactors = items,
+            UserIds = new IdRange("user-", _options.Users),
+            UserFactors = users,
+            Model = ArtifactManifest.IalsModel,
+            Solve = IalsSolveParameters.Default,
+            Training = new JsonObject
+            {
+                ["generator"] = "planted factors (recogrid generate --artifact)",
+                ["clusters"] = _options.EffectiveClusters,
+                ["zipf"] = _options.ZipfExponent,
+                ["seed"] = _options.Seed,
+            },
+        });
+    }
+
     private static void Fill(float[] values, int rows, int threads, RowWriter write)
     {
         var d = values.Length / Math.Max(1, rows);
@@ -129,6 +160,24 @@ public sealed class SyntheticFactors
     }
 
     private delegate void RowWriter(int row, Span<float> destination);
+
+    /// <summary>Ids <c>prefix0 … prefix(count−1)</c> without holding them all at once.</summary>
+    private sealed class IdRange(string prefix, int count) : IReadOnlyList<string>
+    {
+        public int Count => count;
+
+        public string this[int index] => prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public IEnumerator<string> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     private static void Around(ref SplitRandom random, ReadOnlySpan<float> center, double spread, Span<float> destination)
     {
