@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Orleans.Concurrency;
 
 namespace RecoGrid.Abstractions;
 
@@ -25,7 +24,7 @@ public sealed record FollowerList(
 public interface ICoVisitationShardGrain : IGrainWithIntegerKey
 {
     /// <summary>Adds co-visits whose <see cref="CoVisit.From"/> belongs to this shard.</summary>
-    [Alias("Record"), OneWay]
+    [Alias("Record")]
     Task Record(ImmutableArray<CoVisit> visits);
 
     /// <summary>The top followers of each of <paramref name="items"/> (items never followed get an empty list).</summary>

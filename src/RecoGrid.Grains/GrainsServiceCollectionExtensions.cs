@@ -34,7 +34,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<CatalogView>();
         services.TryAddSingleton<PopularityCache>();
         services.TryAddSingleton<CoVisitationRecorder>();
-        services.TryAddSingleton<CoVisitationCache>();
+        services.TryAddSingleton<IFollowerLists, CoVisitationCache>();
         services.TryAddSingleton<IActiveModelSource, NoActiveModel>();
         services.TryAddSingleton<IScoringBackend, NoScoringBackend>();
         services.TryAddSingleton<IModelRecommender, ModelRecommender>();

@@ -7,18 +7,25 @@ using RecoGrid.Grains.Common;
 
 namespace RecoGrid.Grains.CoVisitation;
 
+/// <summary>Where a silo reads the co-visitation follower lists of items.</summary>
+public interface IFollowerLists
+{
+    /// <summary>The follower list of each item, in the order given (empty for items never followed).</summary>
+    ValueTask<ImmutableArray<ScoredItem>[]> GetAsync(IReadOnlyList<string> items);
+}
+
 /// <summary>
 /// A silo-local copy of the follower lists that requests asked for, each reused for
 /// <see cref="CoVisitationOptions.CacheInterval"/>; misses are fetched from their shards, one call per shard.
 /// </summary>
 public sealed class CoVisitationCache(IGrainFactory grains, IOptions<CoVisitationOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time)
+    : IFollowerLists
 {
     /// <summary>Lists kept before the cache starts over (a bound on memory; popular items come straight back).</summary>
     public const int Capacity = 100_000;
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset FetchedAt, ImmutableArray<ScoredItem> Followers)> _lists = new(StringComparer.Ordinal);
 
-    /// <summary>The follower list of each item, in the order given.</summary>
     public async ValueTask<ImmutableArray<ScoredItem>[]> GetAsync(IReadOnlyList<string> items)
     {
         var now = time.GetUtcNow();

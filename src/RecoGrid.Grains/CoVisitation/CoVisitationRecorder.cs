@@ -29,7 +29,7 @@ public sealed class CoVisitationRecorder : IDisposable
         _grains = grains;
         _options = options;
         var period = options.Value.FlushInterval;
-        _timer = time.CreateTimer(_ => Flush(), null, period, period);
+        _timer = time.CreateTimer(_ => FlushAsync().Ignore(), null, period, period);
     }
 
     /// <summary>Records that <paramref name="added"/> (in order) followed <paramref name="before"/> (oldest first).</summary>
@@ -59,16 +59,16 @@ public sealed class CoVisitationRecorder : IDisposable
 
         if (Interlocked.Add(ref _count, recorded) >= FlushSize)
         {
-            Flush();
+            FlushAsync().Ignore();
         }
     }
 
-    /// <summary>Sends everything buffered now (one one-way call per shard).</summary>
-    public void Flush()
+    /// <summary>Sends everything buffered now, one call per shard; completes when the shards have counted it.</summary>
+    public Task FlushAsync()
     {
         if (Interlocked.Exchange(ref _flushing, 1) != 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         try
@@ -87,11 +87,8 @@ public sealed class CoVisitationRecorder : IDisposable
                 batch.Add(visit);
             }
 
-            foreach (var (shard, batch) in batches)
-            {
-                // Derived, best-effort data: a lost batch only weakens one source of candidates.
-                _grains.GetGrain<ICoVisitationShardGrain>(shard).Record(batch.ToImmutable()).Ignore();
-            }
+            // Derived, best-effort data: a lost batch only weakens one source of candidates (callers ignore failures).
+            return Task.WhenAll(batches.Select(b => _grains.GetGrain<ICoVisitationShardGrain>(b.Key).Record(b.Value.ToImmutable())));
         }
         finally
         {

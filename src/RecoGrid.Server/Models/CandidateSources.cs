@@ -1,3 +1,4 @@
+using RecoGrid.Abstractions;
 using RecoGrid.Grains.CoVisitation;
 using RecoGrid.Grains.Popularity;
 using RecoGrid.Scoring.Retrieval;
@@ -8,7 +9,7 @@ namespace RecoGrid.Server.Models;
 /// Two-stage candidates from co-visitation: items that followed the user's recent items, each follower scored by its
 /// decayed count summed over the seeds, nearer seeds (more recent) weighing more.
 /// </summary>
-public sealed class CoVisitationCandidateSource(CoVisitationCache cache) : ICandidateSource
+public sealed class CoVisitationCandidateSource(IFollowerLists followers) : ICandidateSource
 {
     public const string SourceName = "co-visitation";
 
@@ -24,7 +25,7 @@ public sealed class CoVisitationCandidateSource(CoVisitationCache cache) : ICand
 
         var model = query.Model;
         var seeds = query.RecentItems.ToArray().Select(index => model.ItemIds[index]).ToArray();
-        var lists = await cache.GetAsync(seeds);
+        var lists = await followers.GetAsync(seeds);
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         for (var rank = 0; rank < lists.Length; rank++)
         {
@@ -52,9 +53,15 @@ public sealed class CoVisitationCandidateSource(CoVisitationCache cache) : ICand
 }
 
 /// <summary>Two-stage candidates from the decayed popularity ranking (of the request's category when it has one).</summary>
-public sealed class PopularityCandidateSource(PopularityCache popularity) : ICandidateSource
+public sealed class PopularityCandidateSource(Func<CancellationToken, ValueTask<PopularitySnapshot>> ranking) : ICandidateSource
 {
     public const string SourceName = "popular";
+
+    /// <summary>Reads the silo's copy of the merged ranking.</summary>
+    public PopularityCandidateSource(PopularityCache popularity)
+        : this(popularity.GetAsync)
+    {
+    }
 
     public string Name => SourceName;
 
@@ -66,10 +73,10 @@ public sealed class PopularityCandidateSource(PopularityCache popularity) : ICan
             return;
         }
 
-        var snapshot = await popularity.GetAsync(cancellationToken);
-        var ranking = query.Category is null ? snapshot.Global : snapshot.ByCategory.GetValueOrDefault(query.Category, []);
+        var snapshot = await ranking(cancellationToken);
+        var items = query.Category is null ? snapshot.Global : snapshot.ByCategory.GetValueOrDefault(query.Category, []);
         var added = 0;
-        foreach (var item in ranking)
+        foreach (var item in items)
         {
             if (added == limit)
             {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Popularity;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
@@ -27,7 +28,7 @@ public static class ModelServingExtensions
         {
             services.AddValidatedOptions<ScoringOptions, ScoringOptionsSettingsValidator>(ScoringOptions.SectionName);
             services.AddSingleton<CoVisitationCandidateSource>();
-            services.AddSingleton<PopularityCandidateSource>();
+            services.AddSingleton(sp => new PopularityCandidateSource(sp.GetRequiredService<PopularityCache>()));
             services.AddSingleton(sp =>
             {
                 var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("RecoGrid.Scoring");
