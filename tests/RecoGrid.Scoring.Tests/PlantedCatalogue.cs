@@ -20,7 +20,7 @@ public sealed class PlantedCatalogue : IDisposable
         var planted = new SyntheticFactors(new SyntheticFactorOptions { Items = Items, Users = Users, Factors = Factors, Seed = 11 });
         ItemFactors = planted.Items(threads: 2);
         UserFactors = planted.Users(threads: 2);
-        Index = AnnIndex.Build(ItemFactors, Factors, AnnIndexParameters.Default, threads: 2);
+        Index = AnnIndex.Build(ItemFactors, Factors, AnnIndexParameters.Default);
         Artifact = ItemFactorModelExporter.Export("planted", ItemFactors, Factors, TestModels.ItemIds(Items)).WithAnnIndex(Index.Acquire());
     }
 

@@ -19,7 +19,6 @@ internal sealed record RetrievalBenchSettings(
     int ExpansionSearch,
     string Metric,
     string Quantization,
-    int BuildThreads,
     long Seed,
     string? Directory);
 
@@ -77,7 +76,7 @@ internal sealed record RetrievalBenchReport(
         var s = Settings;
         writer.WriteLine($"retrieval benchmark: {s.Items:N0} planted items × {s.Factors} factors, count {s.Count}, {s.Concurrency} callers, {s.DurationSeconds}s");
         writer.WriteLine($"machine: {Machine}; load average at start {LoadAverageAtStart}, at end {LoadAverageAtEnd}");
-        writer.WriteLine($"index: {s.Metric}, M={s.Connectivity}, efConstruction={s.ExpansionAdd}, efSearch={s.ExpansionSearch}, {s.Quantization}, {s.BuildThreads} threads, kernels {Build.Hardware}");
+        writer.WriteLine($"index: {s.Metric}, M={s.Connectivity}, efConstruction={s.ExpansionAdd}, efSearch={s.ExpansionSearch}, {s.Quantization}, built by one thread, kernels {Build.Hardware}");
         writer.WriteLine($"build: factors {Build.GenerateSeconds:F1}s, ONNX tables {Build.ExportSeconds:F1}s ({Build.FactorTableBytes / 1e6:F0} MB each), index {Build.IndexBuildSeconds:F1}s ({Build.IndexItemsPerSecond:F0} items/s), index file {Build.IndexFileBytes / 1e6:F0} MB = {Build.IndexBytesPerItem:F0} bytes/item, in memory while built {Build.IndexMemoryBytes / 1e6:F0} MB");
         writer.WriteLine($"serving: loaded (memory-mapped) in {Serving.LoadSeconds:F1}s; resident {Serving.ResidentBytes / 1e6:F0} MB ({Serving.ResidentAnonymousBytes / 1e6:F0} MB anonymous, {Serving.ResidentFileBytes / 1e6:F0} MB file-backed)");
         writer.WriteLine($"recall@{Recall.Count} of two-stage vs exact over {Recall.Users} users: mean {Recall.MeanRecall:F4}, p10 {Recall.P10Recall:F4}, min {Recall.MinRecall:F4}; {Recall.MeanCandidates:F0} candidates per request; exact {Recall.ExactSecondsPerUser * 1000:F1} ms/user batched");

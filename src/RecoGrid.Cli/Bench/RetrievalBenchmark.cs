@@ -104,7 +104,7 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
                 progress.WriteLine($"  indexed {added:N0} of {settings.Items:N0} items");
             }
         });
-        var index = await Task.Run(() => AnnIndex.Build(items, settings.Factors, parameters, settings.BuildThreads, report, cancellationToken), cancellationToken);
+        var index = await Task.Run(() => AnnIndex.Build(items, settings.Factors, parameters, progress: report, cancellationToken: cancellationToken), cancellationToken);
         var memory = index.MemoryBytes;
         var hardware = index.HardwareAcceleration;
         exported.WithAnnIndex(index);

@@ -41,13 +41,12 @@ internal static class BenchRetrievalCommand
         var expansionSearch = new Option<int>("--ann-expansion-search") { Description = "HNSW efSearch (a search uses at least the candidates it asks for).", DefaultValueFactory = _ => defaults.ExpansionSearch };
         var metric = new Option<string>("--ann-metric") { Description = $"{AnnIndexParameters.AugmentedL2} or {AnnIndexParameters.InnerProduct}.", DefaultValueFactory = _ => defaults.Metric };
         var quantization = new Option<string>("--ann-quantization") { Description = "f32, f16 or bf16.", DefaultValueFactory = _ => defaults.Quantization };
-        var threads = new Option<int>("--build-threads") { Description = "Threads building the index (0: one per core).", DefaultValueFactory = _ => 0 };
         var seed = new Option<long>("--seed") { Description = "Seed of the planted factors.", DefaultValueFactory = _ => 42 };
         var directory = new Option<DirectoryInfo?>("--dir") { Description = "Keep the built version (tables, graphs, index) in this folder; a temporary one, deleted afterwards, by default." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
 
         var command = new Command("retrieval", "Build a planted catalogue's ONNX tables and HNSW index, then measure build time, index memory, recall@count of two-stage against exact scoring, and two-stage (and exact) throughput and latency.");
-        foreach (var option in new Option[] { items, factors, users, count, recallUsers, concurrency, duration, exactDuration, annCandidates, connectivity, expansionAdd, expansionSearch, metric, quantization, threads, seed, directory, json })
+        foreach (var option in new Option[] { items, factors, users, count, recallUsers, concurrency, duration, exactDuration, annCandidates, connectivity, expansionAdd, expansionSearch, metric, quantization, seed, directory, json })
         {
             command.Options.Add(option);
         }
@@ -70,7 +69,6 @@ internal static class BenchRetrievalCommand
                 parse.GetValue(expansionSearch),
                 parse.GetValue(metric)!,
                 parse.GetValue(quantization)!,
-                parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount,
                 parse.GetValue(seed),
                 parse.GetValue(directory)?.FullName);
             if (settings.Items < 1 || settings.Factors < 2 || settings.Users < 1 || settings.Count is < 1 or > ScoringRequest.MaxCount
