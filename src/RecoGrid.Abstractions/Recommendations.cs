@@ -2,13 +2,14 @@ using System.Collections.Immutable;
 
 namespace RecoGrid.Abstractions;
 
-/// <summary>A request for a user's recommendations.</summary>
+/// <summary>A request for a user's recommendations; <see cref="Retrieval"/> is "exact", "ann" or null (the catalogue size decides).</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.recommendation-request.v1")]
 public sealed record RecommendationRequest(
     [property: Id(0)] int Count,
     [property: Id(1)] string? Category,
     [property: Id(2)] ImmutableArray<string> Exclude,
-    [property: Id(3)] bool ExcludeSeen);
+    [property: Id(3)] bool ExcludeSeen,
+    [property: Id(4)] string? Retrieval = null);
 
 /// <summary>One recommended item and its score.</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.scored-item.v1")]
@@ -24,9 +25,10 @@ public static class RecommendationSources
     public const string Model = "model";
 }
 
-/// <summary>A ranked list of recommendations.</summary>
+/// <summary>A ranked list of recommendations; <see cref="Retrieval"/> is the model path that ranked them ("exact" or "ann"), null for popularity.</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.recommendation-result.v1")]
 public sealed record RecommendationResult(
     [property: Id(0)] ImmutableArray<ScoredItem> Items,
     [property: Id(1)] string Source,
-    [property: Id(2)] string? ModelVersion);
+    [property: Id(2)] string? ModelVersion,
+    [property: Id(3)] string? Retrieval = null);

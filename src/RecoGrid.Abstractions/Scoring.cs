@@ -2,14 +2,20 @@ using System.Collections.Immutable;
 
 namespace RecoGrid.Abstractions;
 
-/// <summary>A request to rank items for one user vector with one model version.</summary>
+/// <summary>
+/// A request to rank items for one user vector with one model version. <see cref="Retrieval"/> asks for a path
+/// ("exact" or "ann"; null lets the catalogue size decide); <see cref="Recent"/> are the user's recent items, most
+/// recent first, which seed the two-stage path's co-visitation candidates.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("recogrid.score-call.v1")]
 public sealed record ScoreCall(
     [property: Id(0)] string ModelVersion,
     [property: Id(1)] float[] UserVector,
     [property: Id(2)] ImmutableArray<string> Exclude,
     [property: Id(3)] int Count,
-    [property: Id(4)] string? Category);
+    [property: Id(4)] string? Category,
+    [property: Id(5)] string? Retrieval = null,
+    [property: Id(6)] string[]? Recent = null);
 
 /// <summary>How a scoring call ended.</summary>
 public enum ScoreStatus
@@ -24,16 +30,17 @@ public enum ScoreStatus
     VersionNotLoaded = 2,
 }
 
-/// <summary>The answer of a scoring grain.</summary>
+/// <summary>The answer of a scoring grain; <see cref="Retrieval"/> names the path that ranked the items ("exact" or "ann").</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.score-response.v1")]
 public sealed record ScoreResponse(
     [property: Id(0)] ScoreStatus Status,
     [property: Id(1)] ImmutableArray<ScoredItem> Items,
     [property: Id(2)] string ModelVersion,
     [property: Id(3)] TimeSpan RetryAfter,
-    [property: Id(4)] string? Detail)
+    [property: Id(4)] string? Detail,
+    [property: Id(5)] string? Retrieval = null)
 {
-    public static ScoreResponse Ranked(string version, ImmutableArray<ScoredItem> items) => new(ScoreStatus.Ok, items, version, TimeSpan.Zero, null);
+    public static ScoreResponse Ranked(string version, ImmutableArray<ScoredItem> items, string? retrieval = null) => new(ScoreStatus.Ok, items, version, TimeSpan.Zero, null, retrieval);
 }
 
 /// <summary>

@@ -36,11 +36,12 @@ public sealed record ItemResponse(
 /// <summary>One recommended item.</summary>
 public sealed record RecommendedItem(string ItemId, double Score);
 
-/// <summary>Reply of GET /v1/users/{userId}/recommendations.</summary>
+/// <summary>Reply of GET /v1/users/{userId}/recommendations; <c>retrieval</c> is "exact" or "ann" (two-stage) for model results, null for popularity.</summary>
 public sealed record RecommendationsResponse(
     IReadOnlyList<RecommendedItem> Items,
     string Source,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ModelVersion);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ModelVersion,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Retrieval = null);
 
 /// <summary>One interaction as GET /v1/users/{userId} shows it.</summary>
 public sealed record InteractionResponse(string ItemId, string Type, float Weight, float? Value, DateTimeOffset Timestamp);

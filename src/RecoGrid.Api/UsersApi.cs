@@ -13,7 +13,7 @@ public static class UsersApi
         group.MapGet("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Rank items for a user.")
-            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false.")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
             .Produces<RecommendationsResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -41,7 +41,8 @@ public static class UsersApi
         string? category,
         string? exclude,
         bool? excludeSeen,
-        string? idEncoding)
+        string? idEncoding,
+        string? retrieval)
     {
         var errors = new FieldErrors();
         if (PathIds.Resolve(userId, idEncoding, out userId) is { } userProblem)
@@ -77,6 +78,11 @@ public static class UsersApi
             }
         }
 
+        if (retrieval is not null && retrieval is not ("exact" or "ann"))
+        {
+            errors.Add("retrieval", $"must be exact or ann (got '{retrieval}')");
+        }
+
         if (!errors.IsEmpty)
         {
             return errors.ToProblem("The recommendation request is invalid.");
@@ -86,7 +92,7 @@ public static class UsersApi
         try
         {
             result = await grains.GetGrain<IUserGrain>(userId).Recommend(
-                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true));
+                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval));
         }
         catch (ScoringBusyException busy)
         {
@@ -98,7 +104,8 @@ public static class UsersApi
         return TypedResults.Ok(new RecommendationsResponse(
             [.. result.Items.Select(i => new RecommendedItem(i.ItemId, i.Score))],
             result.Source,
-            result.ModelVersion));
+            result.ModelVersion,
+            result.Retrieval));
     }
 
     private static async Task<IResult> GetUser(string userId, IGrainFactory grains, string? idEncoding)

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using RecoGrid.Scoring.Onnx;
+using RecoGrid.Scoring.Retrieval;
 
 namespace RecoGrid.Scoring;
 
@@ -15,6 +17,7 @@ public sealed class ScoringModel : IDisposable
     private static readonly string[] CandidateInputNames = [ScoringGraphNames.UserVectors, ScoringGraphNames.ItemBias, ScoringGraphNames.CandidateIndices, ScoringGraphNames.K];
     private static readonly string[] OutputNames = [ScoringGraphNames.Scores, ScoringGraphNames.Indices];
 
+    private const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
     private readonly InferenceSession _topK;
     private readonly InferenceSession _candidates;
     private readonly RunOptions _runOptions = new();
@@ -22,15 +25,17 @@ public sealed class ScoringModel : IDisposable
     private readonly OrtValue _itemBiasValue;
     private readonly string[] _itemIds;
     private readonly Dictionary<string, int> _indexById;
+    private readonly SharedFactors? _shared;
     private int _disposed;
 
-    private ScoringModel(string version, int factors, string[] itemIds, InferenceSession topK, InferenceSession candidates, ScoringExecutionProvider provider)
+    private ScoringModel(string version, int factors, string[] itemIds, InferenceSession topK, InferenceSession candidates, ScoringExecutionProvider provider, SharedFactors? shared)
     {
         ModelVersion = version;
         Factors = factors;
         _itemIds = itemIds;
         _topK = topK;
         _candidates = candidates;
+        _shared = shared;
         ExecutionProvider = provider;
         _itemBias = new float[itemIds.Length + 1];
         _itemBias[itemIds.Length] = ScoringGraphNames.SuppressedScore;
@@ -58,18 +63,38 @@ public sealed class ScoringModel : IDisposable
     /// <summary>Index of the padding item that exclusion and candidate lists are filled with.</summary>
     public int DummyIndex => _itemIds.Length;
 
+    /// <summary>The item factors the graphs read (null for an artifact with embedded factors).</summary>
+    public ItemFactorTables? Tables => _shared?.Tables;
+
+    /// <summary>The version's ANN index for two-stage retrieval, or null when it has none.</summary>
+    public AnnIndex? AnnIndex => _shared?.Ann;
+
     /// <summary>Creates the sessions for an exported artifact; fails here (at start-up) when the execution provider is unusable.</summary>
     public static ScoringModel Load(ScoringModelArtifact artifact, ScoringOptions options, Action<string>? warning = null)
     {
         ArgumentNullException.ThrowIfNull(artifact);
         ScoringOptionsValidator.ThrowIfInvalid(options);
-        using var sessionOptions = ExecutionProviderSelector.Create(options, warning, out var provider);
+        var shared = SharedFactors.For(artifact);
+        try
+        {
+            return LoadSessions(artifact, options, warning, shared);
+        }
+        catch
+        {
+            shared?.Dispose();
+            throw;
+        }
+    }
+
+    private static ScoringModel LoadSessions(ScoringModelArtifact artifact, ScoringOptions options, Action<string>? warning, SharedFactors? shared)
+    {
+        using var topKOptions = ExecutionProviderSelector.Create(options, warning, out var provider);
+        using var candidateOptions = provider == ScoringExecutionProvider.Cuda ? ExecutionProviderSelector.Create(options, null, out _) : ExecutionProviderSelector.CreateCpu(options);
         InferenceSession? topK = null;
         try
         {
-            topK = new InferenceSession(artifact.TopKModel, sessionOptions);
-            var candidates = new InferenceSession(artifact.CandidateModel, sessionOptions);
-            var model = new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], topK, candidates, provider);
+            (topK, var candidates) = CreateSessions(artifact, shared, topKOptions, candidateOptions);
+            var model = new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], topK, candidates, provider, shared);
             model.CheckMetadata();
             return model;
         }
@@ -83,13 +108,39 @@ public sealed class ScoringModel : IDisposable
             }
 
             warning?.Invoke(ExecutionProviderSelector.UnavailableMessage(ex.Message) + " Scoring:AllowCpuFallback is true: scoring on the CPU.");
-            using var cpuOptions = ExecutionProviderSelector.CreateCpu(options);
-            return new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds],
-                new InferenceSession(artifact.TopKModel, cpuOptions), new InferenceSession(artifact.CandidateModel, cpuOptions), ScoringExecutionProvider.Cpu);
+            using var cpuTopK = ExecutionProviderSelector.CreateCpu(options);
+            using var cpuCandidates = ExecutionProviderSelector.CreateCpu(options);
+            var (cpuTopKSession, cpuCandidateSession) = CreateSessions(artifact, shared, cpuTopK, cpuCandidates);
+            return new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], cpuTopKSession, cpuCandidateSession, ScoringExecutionProvider.Cpu, shared);
         }
         catch
         {
             topK?.Dispose();
+            throw;
+        }
+    }
+
+    private static (InferenceSession TopK, InferenceSession Candidates) CreateSessions(ScoringModelArtifact artifact, SharedFactors? shared, SessionOptions topKOptions, SessionOptions candidateOptions)
+    {
+        if (shared is not null)
+        {
+            // The graphs name their factors as external data; these shared initializers supply them from our memory.
+            topKOptions.AddInitializer(ScoringGraphNames.ItemFactorsTransposed, shared.Transposed);
+            candidateOptions.AddInitializer(ScoringGraphNames.ItemFactors, shared.ItemMajor);
+
+            // ONNX Runtime checks that the external data files named by a model loaded from bytes exist in this folder.
+            topKOptions.AddSessionConfigEntry(ExternalDataFolderKey, shared.Tables.Directory);
+            candidateOptions.AddSessionConfigEntry(ExternalDataFolderKey, shared.Tables.Directory);
+        }
+
+        var topK = new InferenceSession(artifact.TopKModel, topKOptions);
+        try
+        {
+            return (topK, new InferenceSession(artifact.CandidateModel, candidateOptions));
+        }
+        catch
+        {
+            topK.Dispose();
             throw;
         }
     }
@@ -258,5 +309,63 @@ public sealed class ScoringModel : IDisposable
         _candidates.Dispose();
         _itemBiasValue.Dispose();
         _runOptions.Dispose();
+        _shared?.Dispose();
+    }
+
+    /// <summary>
+    /// A loaded model's references to its artifact's factor tables and ANN index, and the OrtValues that hand the tables
+    /// to the sessions; they must outlive the sessions.
+    /// </summary>
+    private sealed class SharedFactors : IDisposable
+    {
+        private SharedFactors(ItemFactorTables tables, AnnIndex? ann)
+        {
+            Tables = tables;
+            Ann = ann;
+            var items = tables.Items + 1;
+            var bytes = tables.Length * sizeof(float);
+            Transposed = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, [tables.Factors, items], tables.TransposedPointer, bytes);
+            ItemMajor = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, [items, tables.Factors], tables.ItemMajorPointer, bytes);
+        }
+
+        public ItemFactorTables Tables { get; }
+
+        public AnnIndex? Ann { get; }
+
+        public OrtValue Transposed { get; }
+
+        public OrtValue ItemMajor { get; }
+
+        public static SharedFactors? For(ScoringModelArtifact artifact)
+        {
+            if (artifact.Tables is null)
+            {
+                if (artifact.AnnIndex is not null)
+                {
+                    throw new InvalidDataException($"Model {artifact.ModelVersion}: an ANN index needs the external factor tables this artifact lacks.");
+                }
+
+                return null;
+            }
+
+            var tables = artifact.Tables.Acquire();
+            try
+            {
+                return new SharedFactors(tables, artifact.AnnIndex?.Acquire());
+            }
+            catch
+            {
+                tables.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Transposed.Dispose();
+            ItemMajor.Dispose();
+            Tables.Dispose();
+            Ann?.Dispose();
+        }
     }
 }

@@ -20,6 +20,11 @@ public sealed class ScoringOptions
     public const int DefaultQueueCapacity = 4096;
     public const int DefaultOverFetchFactor = 4;
     public const int DefaultMaxLoadedVersions = 2;
+    public const int DefaultAnnThreshold = 250_000;
+    public const int DefaultAnnCandidates = 256;
+    public const int DefaultMaxAnnCandidates = 4096;
+    public const int DefaultCoVisitationCandidates = 64;
+    public const int DefaultPopularCandidates = 32;
     public static readonly TimeSpan DefaultMaxBatchDelay = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Most requests scored in one ONNX Runtime run; a longer queue goes in consecutive batches.</summary>
@@ -51,4 +56,26 @@ public sealed class ScoringOptions
 
     /// <summary>Model versions kept loaded (the active one and the previous ones) so pinned requests keep working.</summary>
     public int MaxLoadedVersions { get; set; } = DefaultMaxLoadedVersions;
+
+    /// <summary>
+    /// Catalogues of at least this many items use two-stage retrieval (candidates, then ranking) when the version has
+    /// an ANN index and the request does not ask otherwise (<c>?retrieval=exact|ann</c>); smaller ones are scored exactly.
+    /// 0 makes two-stage the default for every version with an index.
+    /// </summary>
+    public int AnnThreshold { get; set; } = DefaultAnnThreshold;
+
+    /// <summary>ANN candidates fetched per two-stage request; at least <see cref="OverFetchFactor"/> × count.</summary>
+    public int AnnCandidates { get; set; } = DefaultAnnCandidates;
+
+    /// <summary>Most ANN candidates fetched while filters leave a request short, before a filtered search.</summary>
+    public int MaxAnnCandidates { get; set; } = DefaultMaxAnnCandidates;
+
+    /// <summary>The ANN search's candidate list (HNSW efSearch); 0 keeps the value recorded with the model version.</summary>
+    public int AnnExpansion { get; set; }
+
+    /// <summary>Candidates per two-stage request from items that followed the user's recent items (0 turns the source off).</summary>
+    public int CoVisitationCandidates { get; set; } = DefaultCoVisitationCandidates;
+
+    /// <summary>Candidates per two-stage request from the decayed popularity ranking (0 turns the source off).</summary>
+    public int PopularCandidates { get; set; } = DefaultPopularCandidates;
 }

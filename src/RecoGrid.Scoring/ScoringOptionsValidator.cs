@@ -44,6 +44,36 @@ public static class ScoringOptionsValidator
             errors.Add($"{Prefix}{nameof(ScoringOptions.MaxLoadedVersions)} must be at least 1 (was {options.MaxLoadedVersions}).");
         }
 
+        if (options.AnnThreshold < 0)
+        {
+            errors.Add($"{Prefix}{nameof(ScoringOptions.AnnThreshold)} must be 0 (two-stage whenever an index exists) or more (was {options.AnnThreshold}).");
+        }
+
+        if (options.AnnCandidates is < 1 or > ScoringRequest.MaxCount)
+        {
+            errors.Add($"{Prefix}{nameof(ScoringOptions.AnnCandidates)} must be between 1 and {ScoringRequest.MaxCount} (was {options.AnnCandidates}).");
+        }
+
+        if (options.MaxAnnCandidates < options.AnnCandidates || options.MaxAnnCandidates > 100_000)
+        {
+            errors.Add($"{Prefix}{nameof(ScoringOptions.MaxAnnCandidates)} must be between Scoring:AnnCandidates ({options.AnnCandidates}) and 100000 (was {options.MaxAnnCandidates}).");
+        }
+
+        if (options.AnnExpansion is < 0 or > 65536)
+        {
+            errors.Add($"{Prefix}{nameof(ScoringOptions.AnnExpansion)} must be 0 (the model version's own) or between 1 and 65536 (was {options.AnnExpansion}).");
+        }
+
+        if (options.CoVisitationCandidates is < 0 or > ScoringRequest.MaxCount)
+        {
+            errors.Add($"{Prefix}{nameof(ScoringOptions.CoVisitationCandidates)} must be between 0 and {ScoringRequest.MaxCount} (was {options.CoVisitationCandidates}).");
+        }
+
+        if (options.PopularCandidates is < 0 or > ScoringRequest.MaxCount)
+        {
+            errors.Add($"{Prefix}{nameof(ScoringOptions.PopularCandidates)} must be between 0 and {ScoringRequest.MaxCount} (was {options.PopularCandidates}).");
+        }
+
         return errors;
     }
 

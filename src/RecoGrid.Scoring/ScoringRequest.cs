@@ -1,3 +1,5 @@
+using RecoGrid.Scoring.Retrieval;
+
 namespace RecoGrid.Scoring;
 
 /// <summary>A request for the top <see cref="Count"/> items for one user vector of a given model version.</summary>
@@ -29,10 +31,26 @@ public sealed class ScoringRequest
     /// over-fetched items pass, the engine scores exactly the passing items with the candidate graph.
     /// </summary>
     public Func<int, bool>? Filter { get; init; }
+
+    /// <summary>Exact or two-stage scoring; <see cref="RetrievalMode.Auto"/> lets <see cref="ScoringOptions.AnnThreshold"/> decide.</summary>
+    public RetrievalMode Retrieval { get; init; }
+
+    /// <summary>The user's recent item ids, most recent first: seeds of the co-visitation source (ids unknown to the model are ignored).</summary>
+    public IReadOnlyList<string>? RecentItemIds { get; init; }
+
+    /// <summary>The category <see cref="Filter"/> keeps, if any, for candidate sources with per-category lists.</summary>
+    public string? Category { get; init; }
 }
 
 /// <summary>One recommended item: its index in the model version, its id and its score.</summary>
 public readonly record struct ScoredItem(int Index, string ItemId, float Score);
 
-/// <summary>The answer to a <see cref="ScoringRequest"/>: items best first, and the model version that scored them.</summary>
-public sealed record ScoringResult(string ModelVersion, IReadOnlyList<ScoredItem> Items, bool UsedCandidateFallback);
+/// <summary>
+/// The answer to a <see cref="ScoringRequest"/>: items best first, the model version that scored them, whether the
+/// exact scan of every passing item was needed, and the path taken (<see cref="RetrievalMode.Exact"/> or <see cref="RetrievalMode.Ann"/>).
+/// </summary>
+public sealed record ScoringResult(string ModelVersion, IReadOnlyList<ScoredItem> Items, bool UsedCandidateFallback, RetrievalMode Retrieval = RetrievalMode.Exact)
+{
+    /// <summary>Distinct candidates the two-stage path ranked (0 on the exact path).</summary>
+    public int Candidates { get; init; }
+}

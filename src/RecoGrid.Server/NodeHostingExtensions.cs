@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.CoVisitation;
 using RecoGrid.Grains.Log;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
@@ -20,6 +21,7 @@ using RecoGrid.Server.Hosting;
 using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
 using RecoGrid.Server.Retraining;
+
 
 namespace RecoGrid.Server;
 
@@ -60,6 +62,7 @@ public static class NodeHostingExtensions
             RetiredKeys: new Dictionary<string, string> { ["Shards"] = "popularity has one shard per interaction log partition (Log:Partitions)." }));
         services.AddKnownSettings(ModelPathOptions.Section, typeof(ModelPathOptions), typeof(ScoringOptions));
         services.AddKnownSettings(ModelServingOptions.Section, typeof(ModelServingOptions), typeof(StoreProviderOptions), typeof(AzureModelRegistryOptions));
+        services.AddKnownSettings(CoVisitationOptions.Section, typeof(CoVisitationOptions));
         services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions), typeof(AzureInteractionLogOptions), typeof(StoreProviderOptions));
 
         services.AddHostedService<TemporaryFileCleanup>();

@@ -8,8 +8,11 @@ public sealed class OnnxExportTests
     private const int Factors = 12;
     private static readonly float[] ItemFactors = TestModels.RandomMatrix(Items, Factors, seed: 7);
 
-    private static ScoringModel LoadModel() =>
-        ScoringModel.Load(ItemFactorModelExporter.Export("v1", ItemFactors, Factors, TestModels.ItemIds(Items)), TestModels.Options());
+    private static ScoringModel LoadModel()
+    {
+        using var artifact = ItemFactorModelExporter.Export("v1", ItemFactors, Factors, TestModels.ItemIds(Items));
+        return ScoringModel.Load(artifact, TestModels.Options());
+    }
 
     [Theory]
     [InlineData(1, 10)]
@@ -127,12 +130,12 @@ public sealed class OnnxExportTests
     [Fact]
     public async Task ArtifactSavedToADirectoryLoadsBackAndScoresTheSame()
     {
-        var artifact = ItemFactorModelExporter.Export("v1", ItemFactors, Factors, TestModels.ItemIds(Items));
+        using var artifact = ItemFactorModelExporter.Export("v1", ItemFactors, Factors, TestModels.ItemIds(Items));
         var directory = Path.Combine(Path.GetTempPath(), "recogrid-scoring-" + Guid.NewGuid().ToString("N"));
         try
         {
             await artifact.SaveAsync(directory);
-            var loaded = await ScoringModelArtifact.LoadAsync(directory, "v1", Factors);
+            using var loaded = await ScoringModelArtifact.LoadAsync(directory, "v1", Factors);
             using var original = ScoringModel.Load(artifact, TestModels.Options());
             using var reloaded = ScoringModel.Load(loaded, TestModels.Options());
             var user = TestModels.RandomMatrix(1, Factors, seed: 3);

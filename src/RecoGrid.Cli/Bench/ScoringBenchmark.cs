@@ -33,6 +33,7 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         clock.Restart();
         using var model = ScoringModel.Load(artifact, new ScoringOptions { IntraOpThreads = settings.IntraOpThreads });
         var loadSeconds = clock.Elapsed.TotalSeconds;
+        artifact.Dispose();
         artifact = null;
         GC.Collect();
         progress.WriteLine($"exported in {exportSeconds:F1}s, loaded in {loadSeconds:F1}s");
@@ -216,10 +217,10 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
     }
 
     /// <summary>The machine's 1/5/15-minute load averages: on shared cores they say how much of the CPU the run had.</summary>
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private static string DescribeMachine()
+    internal static string DescribeMachine()
     {
         var cpu = "unknown CPU";
         if (File.Exists("/proc/cpuinfo"))

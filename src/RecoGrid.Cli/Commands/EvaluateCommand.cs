@@ -12,7 +12,7 @@ namespace RecoGrid.Cli.Commands;
 /// <summary>`recogrid evaluate`: compares models on the same splits of an interaction file.</summary>
 internal static class EvaluateCommand
 {
-    private static readonly string[] KnownModels = ["ials", "ease", "popularity"];
+    private static readonly string[] KnownModels = ["ials", "ials-ann", "ease", "popularity"];
 
     public static Command Create()
     {
@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         var evaluation = new EvaluationCliOptions();
         var models = new Option<string>("--models")
         {
-            Description = "Comma-separated models to compare: ials, ease, popularity.",
+            Description = "Comma-separated models to compare: ials, ials-ann (the same iALS served through two-stage retrieval: ANN candidates ranked by the ONNX candidate graph), ease, popularity.",
             DefaultValueFactory = _ => "ials,ease,popularity",
         };
         var easeLambda = new Option<float>("--ease-lambda")
@@ -77,9 +77,10 @@ internal static class EvaluateCommand
                                 foreach (var name in names)
                                 {
                                     var timer = Stopwatch.StartNew();
-                                    var model = CreateModel(name, ialsOptions, lambda);
+                                    var model = CreateModel(name, ialsOptions, lambda, options.Ks.Max());
                                     model.Fit(split.Train, ct);
                                     var result = Evaluator.Score(model, split, options.Ks, options.Threads, ct);
+                                    (model as IDisposable)?.Dispose();
                                     perModel[name].Add(result);
                                     seconds[name] += timer.Elapsed.TotalSeconds;
                                     tasks[name].Description = $"{name}: split {s + 1}/{splits}, {timer.Elapsed.TotalSeconds:F1} s";
@@ -138,9 +139,10 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static IRecommenderModel CreateModel(string name, IalsOptions ialsOptions, float easeLambda) => name switch
+    private static IRecommenderModel CreateModel(string name, IalsOptions ialsOptions, float easeLambda, int maxK) => name switch
     {
         "ials" => new IalsRecommender(ialsOptions),
+        "ials-ann" => new TwoStageRecommender(new IalsRecommender(ialsOptions), maxK),
         "ease" => new EaseRecommender(easeLambda, ialsOptions.Threads),
         _ => new PopularityRecommender(),
     };

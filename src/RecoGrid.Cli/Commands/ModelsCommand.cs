@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RecoGrid.Scoring.Retrieval;
 using RecoGrid.Server;
 using RecoGrid.Server.Models;
 using RecoGrid.Storage.Models;
@@ -23,12 +24,59 @@ internal static class ModelsCommand
 
         var artifact = new Argument<string>("DIR") { Description = "A model artifact folder written by `recogrid train --out DIR`." };
         var promoteAfter = new Option<bool>("--promote") { Description = "Promote the new version right away." };
-        var add = new Command("add", "Register a training artifact: verify its checksums, copy it and export its ONNX scoring models.") { artifact, promoteAfter };
+        var defaults = AnnIndexParameters.Default;
+        var noAnn = new Option<bool>("--no-ann") { Description = "Build no ANN index: the version is always scored exactly (full catalogue)." };
+        var annConnectivity = new Option<int>("--ann-connectivity") { Description = "HNSW M: links per node (twice as many on the base layer).", DefaultValueFactory = _ => defaults.Connectivity };
+        var annExpansionAdd = new Option<int>("--ann-expansion-add") { Description = "HNSW efConstruction: build quality vs build time.", DefaultValueFactory = _ => defaults.ExpansionAdd };
+        var annExpansionSearch = new Option<int>("--ann-expansion-search") { Description = "HNSW efSearch recorded with the version (Scoring:AnnExpansion overrides it when serving).", DefaultValueFactory = _ => defaults.ExpansionSearch };
+        var annMetric = new Option<string>("--ann-metric") { Description = $"{AnnIndexParameters.AugmentedL2} (inner product reduced to nearest neighbours) or {AnnIndexParameters.InnerProduct}.", DefaultValueFactory = _ => defaults.Metric };
+        var annQuantization = new Option<string>("--ann-quantization") { Description = "Vectors in the index: f32, f16 (half the memory, lower recall) or bf16.", DefaultValueFactory = _ => defaults.Quantization };
+        var add = new Command("add", "Register a training artifact: verify its checksums, copy it, export its ONNX scoring models and build its ANN index (USearch HNSW) for two-stage retrieval.")
+        {
+            artifact, promoteAfter, noAnn, annConnectivity, annExpansionAdd, annExpansionSearch, annMetric, annQuantization,
+        };
         add.SetAction(async (parse, ct) => await Run(async () =>
         {
             var registry = Registry(parse.GetValue(dataDir)!);
-            var info = await new ModelRegistration(registry).AddAsync(parse.GetValue(artifact)!, ct);
+            AnnIndexParameters? ann = null;
+            if (!parse.GetValue(noAnn))
+            {
+                ann = new AnnIndexParameters
+                {
+                    Connectivity = parse.GetValue(annConnectivity),
+                    ExpansionAdd = parse.GetValue(annExpansionAdd),
+                    ExpansionSearch = parse.GetValue(annExpansionSearch),
+                    Metric = parse.GetValue(annMetric)!,
+                    Quantization = parse.GetValue(annQuantization)!,
+                };
+                if (ann.Validate() is { Count: > 0 } errors)
+                {
+                    throw new ModelRegistryException("--ann-…: " + string.Join(" ", errors));
+                }
+            }
+
+            ModelVersionInfo info = null!;
+            await AnsiConsole.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask("Registering", maxValue: 1);
+                    var progress = new Progress<RegistrationProgress>(p =>
+                    {
+                        task.Description = p.Stage;
+                        task.Value = p.Fraction;
+                    });
+                    info = await new ModelRegistration(registry).AddAsync(parse.GetValue(artifact)!, ann, progress, ct);
+                    task.Value = 1;
+                });
             AnsiConsole.MarkupLineInterpolated($"Registered [bold]{info.Version}[/]: {info.Items:N0} items, {info.Factors} factors, from {info.Source}.");
+            if (info.AnnIndex is { } index)
+            {
+                AnsiConsole.MarkupLineInterpolated(
+                    $"ANN index: {index.Metric}, M={index.Connectivity}, efConstruction={index.ExpansionAdd}, efSearch={index.ExpansionSearch}, {index.Quantization}; built in {index.BuildSeconds:F1} s, {index.FileBytes / 1e6:F0} MB ({(double)index.FileBytes / Math.Max(1, info.Items):F0} bytes per item).");
+            }
+
             if (parse.GetValue(promoteAfter))
             {
                 await registry.PromoteAsync(info.Version, ct);

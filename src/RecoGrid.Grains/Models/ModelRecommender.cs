@@ -10,6 +10,9 @@ namespace RecoGrid.Grains.Models;
 /// </summary>
 public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory grains, IOptions<ModelPathOptions> options) : IModelRecommender
 {
+    /// <summary>Recent items sent with each scoring call as co-visitation seeds.</summary>
+    public const int RecentSeeds = 5;
+
     public void OnInteractions(UserState state)
     {
         // Real-time but lazy: the next ranking folds the new events in; users who never ask cost nothing.
@@ -40,14 +43,30 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
             }
         }
 
-        var call = new ScoreCall(s.ModelVersion!, s.Vector!, [.. excluded], request.Count, request.Category);
+        var call = new ScoreCall(s.ModelVersion!, s.Vector!, [.. excluded], request.Count, request.Category, request.Retrieval, RecentItems(s));
         var response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
         return response.Status switch
         {
-            ScoreStatus.Ok => new RecommendationResult(response.Items, RecommendationSources.Model, response.ModelVersion),
+            ScoreStatus.Ok => new RecommendationResult(response.Items, RecommendationSources.Model, response.ModelVersion, response.Retrieval),
             ScoreStatus.Overloaded => throw new ScoringBusyException(response.Detail ?? "Scoring is saturated.", response.RetryAfter),
             _ => null, // The scoring silo has not loaded this version yet (or has dropped it): popularity for now.
         };
+    }
+
+    /// <summary>The user's most recent distinct items, newest first: the seeds of co-visitation candidates.</summary>
+    private static string[] RecentItems(UserState s)
+    {
+        var recent = new List<string>(RecentSeeds);
+        for (var i = s.Recent.Count - 1; i >= 0 && recent.Count < RecentSeeds; i--)
+        {
+            var item = s.Recent[i].ItemId;
+            if (!recent.Contains(item, StringComparer.Ordinal))
+            {
+                recent.Add(item);
+            }
+        }
+
+        return [.. recent];
     }
 
     private static bool TryRefreshVector(string userId, UserState s, FoldInModel model)

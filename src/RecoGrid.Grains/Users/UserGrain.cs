@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.CoVisitation;
 using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Popularity;
 using RecoGrid.Storage.Log;
@@ -24,6 +25,7 @@ public sealed partial class UserGrain(
     PopularityCache popularity,
     CatalogView catalog,
     IModelRecommender model,
+    CoVisitationRecorder coVisits,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private readonly Guid _activation = Guid.NewGuid();
@@ -180,7 +182,9 @@ public sealed partial class UserGrain(
             return;
         }
 
-        foreach (var interaction in record.Interactions.OrderBy(i => i.Timestamp))
+        var added = record.Interactions.OrderBy(i => i.Timestamp).ToList();
+        coVisits.Record(s.Recent, added);
+        foreach (var interaction in added)
         {
             s.Recent.Add(interaction);
             s.Counters[interaction.Type] = s.Counters.GetValueOrDefault(interaction.Type) + 1;

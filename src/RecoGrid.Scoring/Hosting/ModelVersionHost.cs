@@ -13,16 +13,21 @@ internal sealed class ModelVersionHost
 
     private readonly bool _ownsModel;
 
-    public ModelVersionHost(ScoringModel model, ScoringBatcher batcher, bool ownsModel)
+    public ModelVersionHost(ScoringModel model, ScoringBatcher batcher, ScoringBatcher candidateBatcher, bool ownsModel)
     {
         Model = model;
         Batcher = batcher;
+        CandidateBatcher = candidateBatcher;
         _ownsModel = ownsModel;
     }
 
     public ScoringModel Model { get; }
 
+    /// <summary>Micro-batches full-catalogue requests.</summary>
     public ScoringBatcher Batcher { get; }
+
+    /// <summary>Micro-batches two-stage requests through the candidate graph.</summary>
+    public ScoringBatcher CandidateBatcher { get; }
 
     public string Version => Model.ModelVersion;
 
@@ -60,6 +65,7 @@ internal sealed class ModelVersionHost
         try
         {
             await Batcher.DisposeAsync();
+            await CandidateBatcher.DisposeAsync();
             if (_ownsModel)
             {
                 Model.Dispose();

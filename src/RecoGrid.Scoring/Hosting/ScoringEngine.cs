@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using RecoGrid.Scoring.Batching;
 using RecoGrid.Scoring.Onnx;
+using RecoGrid.Scoring.Retrieval;
 
 namespace RecoGrid.Scoring.Hosting;
 
@@ -9,7 +10,9 @@ namespace RecoGrid.Scoring.Hosting;
 /// Holds the loaded model versions (the active one and up to <see cref="ScoringOptions.MaxLoadedVersions"/> − 1 previous
 /// ones), each with its own sessions and batcher, and scores requests with the version they name. Swapping the active
 /// version is an <see cref="Interlocked.Exchange{T}(ref T, T)"/> of an immutable state; a retired version is disposed
-/// once its in-flight requests have finished.
+/// once its in-flight requests have finished. Requests take one of two paths (<see cref="RetrievalMode"/>): exact, the
+/// full-catalogue graph; or two-stage, candidates from the sources (the version's ANN index first, then those given at
+/// construction) filtered and ranked by the candidate graph, each path micro-batched on its own.
 /// </summary>
 public sealed class ScoringEngine : IAsyncDisposable
 {
@@ -17,6 +20,11 @@ public sealed class ScoringEngine : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly Action<string>? _warning;
     private readonly Func<ScoringModel, IBatchRunner> _runnerFactory;
+    private readonly Func<ScoringModel, IBatchRunner> _candidateRunnerFactory;
+    private readonly ICandidateSource[] _sources;
+    private long _exactRequests;
+    private long _annRequests;
+    private long _exhaustiveFallbacks;
     private readonly Lock _writeGate = new();
     private readonly ConcurrentDictionary<string, bool> _unavailableItemIds = new(StringComparer.Ordinal);
     private EngineState _state = EngineState.Empty;
@@ -24,18 +32,37 @@ public sealed class ScoringEngine : IAsyncDisposable
     /// <param name="options">Validated at construction.</param>
     /// <param name="timeProvider">Clock for the batchers' time cap; the system clock when null.</param>
     /// <param name="warning">Receives warnings such as a CPU fallback (wire it to a logger).</param>
-    public ScoringEngine(ScoringOptions options, TimeProvider? timeProvider = null, Action<string>? warning = null)
-        : this(options, timeProvider, warning, static model => new ModelBatchRunner(model))
+    /// <param name="sources">Candidate sources of the two-stage path after the version's ANN index, in order.</param>
+    public ScoringEngine(ScoringOptions options, TimeProvider? timeProvider = null, Action<string>? warning = null, IEnumerable<ICandidateSource>? sources = null)
+        : this(options, timeProvider, warning, static model => new ModelBatchRunner(model), sources)
     {
     }
 
-    internal ScoringEngine(ScoringOptions options, TimeProvider? timeProvider, Action<string>? warning, Func<ScoringModel, IBatchRunner> runnerFactory)
+    internal ScoringEngine(ScoringOptions options, TimeProvider? timeProvider, Action<string>? warning, Func<ScoringModel, IBatchRunner> runnerFactory, IEnumerable<ICandidateSource>? sources = null)
     {
         ScoringOptionsValidator.ThrowIfInvalid(options);
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _warning = warning;
         _runnerFactory = runnerFactory;
+        _candidateRunnerFactory = static model => new CandidateBatchRunner(model);
+        _sources = [new AnnCandidateSource(), .. sources ?? []];
+    }
+
+    /// <summary>Requests answered by each path so far, and two-stage requests that needed the exact scan of every passing item.</summary>
+    public (long Exact, long Ann, long ExhaustiveFallbacks) PathCounts =>
+        (Interlocked.Read(ref _exactRequests), Interlocked.Read(ref _annRequests), Interlocked.Read(ref _exhaustiveFallbacks));
+
+    /// <summary>The path a request for <paramref name="model"/> takes when it asks for <paramref name="requested"/>.</summary>
+    public RetrievalMode ChoosePath(ScoringModel model, RetrievalMode requested)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.AnnIndex is null || requested == RetrievalMode.Exact)
+        {
+            return RetrievalMode.Exact;
+        }
+
+        return requested == RetrievalMode.Ann || model.ItemCount >= _options.AnnThreshold ? RetrievalMode.Ann : RetrievalMode.Exact;
     }
 
     /// <summary>The version new requests should be computed against, or null before the first load.</summary>
@@ -76,7 +103,16 @@ public sealed class ScoringEngine : IAsyncDisposable
             }
         }
 
-        var host = new ModelVersionHost(model, new ScoringBatcher(model.ModelVersion, _runnerFactory(model), _options, _timeProvider), ownsModel);
+        if (_options.AnnExpansion > 0)
+        {
+            model.AnnIndex?.ChangeExpansion(_options.AnnExpansion);
+        }
+
+        var host = new ModelVersionHost(
+            model,
+            new ScoringBatcher(model.ModelVersion, _runnerFactory(model), _options, _timeProvider),
+            new ScoringBatcher(model.ModelVersion, _candidateRunnerFactory(model), _options, _timeProvider),
+            ownsModel);
         var retired = new List<ModelVersionHost>();
         lock (_writeGate)
         {
@@ -156,6 +192,12 @@ public sealed class ScoringEngine : IAsyncDisposable
             ? new ScoringBatchStatistics(host.Batcher.BatchCount, host.Batcher.RequestCount, host.Batcher.QueueLength)
             : null;
 
+    /// <summary>Batch counters of a loaded version's two-stage (candidate graph) batcher, or null when it is not loaded.</summary>
+    public ScoringBatchStatistics? GetCandidateBatchStatistics(string modelVersion) =>
+        Volatile.Read(ref _state).Versions.TryGetValue(modelVersion, out var host)
+            ? new ScoringBatchStatistics(host.CandidateBatcher.BatchCount, host.CandidateBatcher.RequestCount, host.CandidateBatcher.QueueLength)
+            : null;
+
     /// <summary>Marks an item (un)available in every loaded version and in versions loaded later.</summary>
     public void SetItemAvailability(string itemId, bool available)
     {
@@ -188,6 +230,12 @@ public sealed class ScoringEngine : IAsyncDisposable
         {
             var model = host.Model;
             var excluded = ResolveExclusions(request, model);
+            if (ChoosePath(model, request.Retrieval) == RetrievalMode.Ann)
+            {
+                return await ScoreTwoStageAsync(host, request, excluded, cancellationToken);
+            }
+
+            Interlocked.Increment(ref _exactRequests);
             var fetch = request.Filter is null
                 ? Math.Min(request.Count, model.ItemCount)
                 : (int)Math.Min((long)request.Count * _options.OverFetchFactor, model.ItemCount);
@@ -200,19 +248,97 @@ public sealed class ScoringEngine : IAsyncDisposable
 
             // Too few over-fetched items passed the filter: score exactly the passing items.
             cancellationToken.ThrowIfCancellationRequested();
-            var candidates = ResultSelector.FilteredCandidates(model, request.Filter, new HashSet<int>(excluded));
-            if (candidates.Length <= items.Count)
-            {
-                return new ScoringResult(model.ModelVersion, items, UsedCandidateFallback: false);
-            }
-
-            var rows = model.RunCandidates(request.UserVector.Span, 1, [candidates], request.Count);
-            return new ScoringResult(model.ModelVersion, ResultSelector.Select(rows[0], model, filter: null, request.Count), UsedCandidateFallback: true);
+            return ScoreEveryPassingItem(model, request, new HashSet<int>(excluded), items, RetrievalMode.Exact) ?? new ScoringResult(model.ModelVersion, items, UsedCandidateFallback: false);
         }
         finally
         {
             host.Release();
         }
+    }
+
+    /// <summary>
+    /// Candidates from every source, filtered before ranking, ranked by the candidate graph in micro-batches. When the
+    /// sources cannot find as many passing items as asked for (a filter that keeps very few), every passing item is
+    /// scored exactly instead, so a filter never starves a request.
+    /// </summary>
+    private async Task<ScoringResult> ScoreTwoStageAsync(ModelVersionHost host, ScoringRequest request, int[] excluded, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _annRequests);
+        var model = host.Model;
+        var excludedSet = new HashSet<int>(excluded);
+        var candidates = new CandidateSet(model, excludedSet, request.Filter);
+        var query = new CandidateQuery
+        {
+            Model = model,
+            UserVector = request.UserVector,
+            Count = request.Count,
+            RecentItems = ResolveRecent(request, model),
+            Category = request.Category,
+            Options = _options,
+        };
+        foreach (var source in _sources)
+        {
+            await source.CollectAsync(query, candidates, cancellationToken);
+        }
+
+        if (candidates.Count < request.Count)
+        {
+            Interlocked.Increment(ref _exhaustiveFallbacks);
+            var exhaustive = ScoreEveryPassingItem(model, request, excludedSet, [], RetrievalMode.Exact);
+            if (exhaustive is not null)
+            {
+                return exhaustive;
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return new ScoringResult(model.ModelVersion, [], UsedCandidateFallback: false, RetrievalMode.Ann);
+        }
+
+        var list = candidates.Items.ToArray();
+        var ranked = await host.CandidateBatcher.SubmitAsync(
+            new BatchRequest(request.UserVector, ReadOnlyMemory<int>.Empty, Math.Min(request.Count, list.Length)) { Candidates = list },
+            cancellationToken);
+        return new ScoringResult(model.ModelVersion, ResultSelector.Select(ranked, model, filter: null, request.Count), UsedCandidateFallback: false, RetrievalMode.Ann)
+        {
+            Candidates = list.Length,
+        };
+    }
+
+    /// <summary>Scores every available, not excluded item the filter keeps; null when that adds nothing to <paramref name="found"/>.</summary>
+    private static ScoringResult? ScoreEveryPassingItem(ScoringModel model, ScoringRequest request, HashSet<int> excluded, List<ScoredItem> found, RetrievalMode path)
+    {
+        var passing = ResultSelector.FilteredCandidates(model, request.Filter ?? (static _ => true), excluded);
+        if (passing.Length <= found.Count)
+        {
+            return null;
+        }
+
+        var rows = model.RunCandidates(request.UserVector.Span, 1, [passing], request.Count);
+        return new ScoringResult(model.ModelVersion, ResultSelector.Select(rows[0], model, filter: null, request.Count), UsedCandidateFallback: true, path)
+        {
+            Candidates = passing.Length,
+        };
+    }
+
+    private static ReadOnlyMemory<int> ResolveRecent(ScoringRequest request, ScoringModel model)
+    {
+        if (request.RecentItemIds is not { Count: > 0 } ids)
+        {
+            return ReadOnlyMemory<int>.Empty;
+        }
+
+        var indices = new List<int>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (model.TryGetIndex(id, out var index))
+            {
+                indices.Add(index);
+            }
+        }
+
+        return indices.ToArray();
     }
 
     private ModelVersionHost Acquire(string modelVersion)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Google.Protobuf;
 using RecoGrid.Scoring.Onnx.Proto;
 using static RecoGrid.Scoring.Onnx.OnnxGraph;
@@ -10,11 +9,16 @@ namespace RecoGrid.Scoring.Onnx;
 /// <summary>Builds the two ONNX scoring graphs (full-catalogue top-K and candidate list) from item factors.</summary>
 public static class ItemFactorModelExporter
 {
+    /// <summary>Catalogues up to this size also carry their item ids in the top-K model's metadata (item_ids.txt always does).</summary>
+    public const int MaxItemIdsInMetadata = 1_000_000;
+
     /// <summary>
-    /// Exports item factors (row-major, items × factors) and their ids as a scoring artifact.
-    /// Item index i in every result refers to <paramref name="itemIds"/>[i].
+    /// Exports item factors (row-major, items × factors) and their ids as a scoring artifact. Item index i in every result
+    /// refers to <paramref name="itemIds"/>[i]. The factor tables are written into <paramref name="directory"/> (where
+    /// <see cref="ScoringModelArtifact.SaveAsync"/> then adds the graphs), or into a scratch folder deleted with the
+    /// artifact and the models loaded from it when none is given.
     /// </summary>
-    public static ScoringModelArtifact Export(string modelVersion, ReadOnlySpan<float> itemFactors, int factors, IReadOnlyList<string> itemIds)
+    public static ScoringModelArtifact Export(string modelVersion, ReadOnlySpan<float> itemFactors, int factors, IReadOnlyList<string> itemIds, string? directory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelVersion);
         ArgumentOutOfRangeException.ThrowIfLessThan(factors, 1);
@@ -26,6 +30,11 @@ public static class ItemFactorModelExporter
             throw new ArgumentException($"Expected {items} × {factors} = {(long)items * factors} factors, got {itemFactors.Length}.", nameof(itemFactors));
         }
 
+        if ((long)(items + 1) * factors > Array.MaxLength)
+        {
+            throw new ArgumentException($"{items} items × {factors} factors exceed the {Array.MaxLength:N0} floats one factor table may hold.", nameof(itemFactors));
+        }
+
         foreach (var id in itemIds)
         {
             if (string.IsNullOrEmpty(id) || id.Contains('\n', StringComparison.Ordinal))
@@ -34,29 +43,15 @@ public static class ItemFactorModelExporter
             }
         }
 
-        // Transposed to [factors, items + 1] so MatMul reads it as B directly; the extra zero column is the
-        // dummy item that pads exclusion and candidate lists.
-        var columns = items + 1;
-        var bytes = new byte[checked((long)factors * columns * sizeof(float))];
-        var transposed = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-        for (var i = 0; i < items; i++)
-        {
-            var row = itemFactors.Slice(i * factors, factors);
-            for (var j = 0; j < factors; j++)
-            {
-                transposed[(j * columns) + i] = row[j];
-            }
-        }
-
-        if (!BitConverter.IsLittleEndian)
-        {
-            throw new PlatformNotSupportedException("ONNX raw_data is little-endian.");
-        }
-
-        var factorTensor = RawFloats(ItemFactorsTransposed, [factors, columns], bytes);
-        var topK = BuildTopKModel(modelVersion, items, factors, factorTensor, itemIds);
-        var candidates = BuildCandidateModel(modelVersion, items, factors, factorTensor);
-        return new ScoringModelArtifact(modelVersion, factors, itemIds.ToArray(), topK.ToByteArray(), candidates.ToByteArray());
+        // The factors stay out of the protobuf (ONNX external data): both tables carry a zero dummy item at the end
+        // that pads exclusion and candidate lists, and ONNX Runtime reads them as shared initializers.
+        var tables = directory is null
+            ? ItemFactorTables.Write(Path.Combine(Path.GetTempPath(), "recogrid-scoring-" + Guid.NewGuid().ToString("N")), itemFactors, factors, ownsDirectory: true)
+            : ItemFactorTables.Write(directory, itemFactors, factors);
+        var bytes = tables.Length * sizeof(float);
+        var topK = BuildTopKModel(modelVersion, items, factors, ExternalFloats(ItemFactorsTransposed, [factors, items + 1], ItemFactorTables.TransposedFileName, bytes), itemIds);
+        var candidates = BuildCandidateModel(modelVersion, items, factors, ExternalFloats(ItemFactors, [items + 1, factors], ItemFactorTables.ItemMajorFileName, bytes));
+        return new ScoringModelArtifact(modelVersion, factors, itemIds.ToArray(), topK.ToByteArray(), candidates.ToByteArray(), tables);
     }
 
     private static ModelProto BuildTopKModel(string version, int items, int factors, TensorProto factorTensor, IReadOnlyList<string> itemIds)
@@ -78,7 +73,11 @@ public static class ItemFactorModelExporter
         graph.Output.Add(Value(Indices, DataType.Int64, "batch", "k"));
 
         var model = NewModel(version, items, factors, "topk", graph);
-        model.MetadataProps.Add(new StringStringEntryProto { Key = ScoringMetadataKeys.ItemIds, Value = string.Join('\n', itemIds) });
+        if (items <= MaxItemIdsInMetadata)
+        {
+            model.MetadataProps.Add(new StringStringEntryProto { Key = ScoringMetadataKeys.ItemIds, Value = string.Join('\n', itemIds) });
+        }
+
         return model;
     }
 
@@ -86,18 +85,18 @@ public static class ItemFactorModelExporter
     {
         var graph = new GraphProto { Name = "recogrid_candidates" };
         graph.Initializer.Add(factorTensor);
-        graph.Initializer.Add(Int64s("axis_1", [1], 1));
+        graph.Initializer.Add(Int64s("axis_2", [1], 2));
         graph.Input.Add(Value(UserVectors, DataType.Float, "batch", factors));
         graph.Input.Add(Value(ItemBias, DataType.Float, items + 1));
         graph.Input.Add(Value(CandidateIndices, DataType.Int64, "batch", "candidates"));
         graph.Input.Add(Value(K, DataType.Int64, 1));
 
-        // [factors, batch, C] → [batch, factors, C], then [batch, 1, factors] × [batch, factors, C] = [batch, 1, C].
-        graph.Node.Add(Node("Gather", "gather_factors", [ItemFactorsTransposed, CandidateIndices], ["cand_t"], Int("axis", 1)));
-        graph.Node.Add(Node("Transpose", "cand_by_row", ["cand_t"], ["cand"], Ints("perm", 1, 0, 2)));
-        graph.Node.Add(Node("Unsqueeze", "user_row", [UserVectors, "axis_1"], ["user_row"]));
-        graph.Node.Add(Node("MatMul", "dot", ["user_row", "cand"], ["dot3"]));
-        graph.Node.Add(Node("Squeeze", "dot_2d", ["dot3", "axis_1"], ["dot"]));
+        // Whole rows are gathered (item-major), so each candidate costs one contiguous read even in a catalogue of
+        // millions: [batch, C, factors] × [batch, factors, 1] = [batch, C, 1].
+        graph.Node.Add(Node("Gather", "gather_factors", [ItemFactors, CandidateIndices], ["cand"], Int("axis", 0)));
+        graph.Node.Add(Node("Unsqueeze", "user_column", [UserVectors, "axis_2"], ["user_column"]));
+        graph.Node.Add(Node("MatMul", "dot", ["cand", "user_column"], ["dot3"]));
+        graph.Node.Add(Node("Squeeze", "dot_2d", ["dot3", "axis_2"], ["dot"]));
         graph.Node.Add(Node("Gather", "gather_bias", [ItemBias, CandidateIndices], ["cand_bias"], Int("axis", 0)));
         graph.Node.Add(Node("Add", "add_bias", ["dot", "cand_bias"], ["biased"]));
         graph.Node.Add(Node("TopK", "topk", ["biased", K], [Scores, "positions"], Int("axis", 1), Int("largest", 1), Int("sorted", 1)));

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using RecoGrid.Scoring.Onnx.Proto;
 
 namespace RecoGrid.Scoring.Onnx;
@@ -44,16 +43,19 @@ internal static class OnnxGraph
         return tensor;
     }
 
-    /// <summary>A float tensor whose little-endian bytes are wrapped, not copied: factor matrices run to hundreds of MB.</summary>
-    public static TensorProto RawFloats(string name, long[] dims, ReadOnlyMemory<byte> littleEndianBytes)
+    /// <summary>A float tensor whose data is ONNX external data: <paramref name="location"/> beside the model file, from offset 0.</summary>
+    public static TensorProto ExternalFloats(string name, long[] dims, string location, long length)
     {
         var tensor = new TensorProto
         {
             Name = name,
             DataType = (int)TensorProto.Types.DataType.Float,
-            RawData = UnsafeByteOperations.UnsafeWrap(littleEndianBytes),
+            DataLocation = TensorProto.Types.DataLocation.External,
         };
         tensor.Dims.AddRange(dims);
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = "0" });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         return tensor;
     }
 

@@ -27,6 +27,9 @@ public static class ScoringGraphNames
     /// <summary>Item factors stored transposed, [factors, items + 1]; the last column is the zero dummy item.</summary>
     public const string ItemFactorsTransposed = "item_factors_t";
 
+    /// <summary>Item factors item-major, [items + 1, factors]; the last row is the zero dummy item.</summary>
+    public const string ItemFactors = "item_factors";
+
     /// <summary>The score given to excluded or unavailable items; large and finite so sums never turn into NaN.</summary>
     public const float SuppressedScore = -1e30f;
 

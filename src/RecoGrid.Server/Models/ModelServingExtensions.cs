@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Popularity;
 using RecoGrid.Grains.Models;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
@@ -11,11 +12,12 @@ using RecoGrid.Scoring.Hosting;
 using RecoGrid.Server.Configuration;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Storage.Azure.Models;
+using RecoGrid.Scoring.Retrieval;
 using RecoGrid.Storage.Models;
 
 namespace RecoGrid.Server.Models;
 
-/// <summary>Wires model serving: the registry, the promoted model for fold-in, and on scoring roles the ONNX engine.</summary>
+/// <summary>Wires model serving: the registry, the promoted model for fold-in, and on scoring roles the ONNX engine with its candidate sources.</summary>
 public static class ModelServingExtensions
 {
     public static IServiceCollection AddRecoGridModelServing(this IServiceCollection services, NodeOptions node, IConfiguration configuration)
@@ -29,10 +31,13 @@ public static class ModelServingExtensions
         if (node.Role.HostsScoring)
         {
             services.AddValidatedOptions<ScoringOptions, ScoringOptionsSettingsValidator>(ScoringOptions.SectionName);
+            services.AddSingleton<CoVisitationCandidateSource>();
+            services.AddSingleton(sp => new PopularityCandidateSource(sp.GetRequiredService<PopularityCache>()));
             services.AddSingleton(sp =>
             {
                 var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("RecoGrid.Scoring");
-                return new ScoringEngine(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, TimeProvider.System, warning => logger.LogWarning("{Warning}", warning));
+                ICandidateSource[] sources = [sp.GetRequiredService<CoVisitationCandidateSource>(), sp.GetRequiredService<PopularityCandidateSource>()];
+                return new ScoringEngine(sp.GetRequiredService<IOptions<ScoringOptions>>().Value, TimeProvider.System, warning => logger.LogWarning("{Warning}", warning), sources);
             });
             services.AddSingleton(sp => new ScoringBackend(sp.GetRequiredService<ScoringEngine>(), sp.GetRequiredService<CatalogView>()));
             services.AddSingleton<IScoringBackend>(sp => sp.GetRequiredService<ScoringBackend>());

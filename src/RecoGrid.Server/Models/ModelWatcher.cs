@@ -44,7 +44,8 @@ public sealed partial class ModelWatcher(
             }
             else if (engine is not null)
             {
-                var exported = await ScoringModelArtifact.LoadAsync(Path.Combine(folder, ModelRegistration.Scoring), info.Version, info.Factors, cancellationToken);
+                // Factor tables and the ANN index are memory-mapped; the loaded model keeps its own references to them.
+                using var exported = await ScoringModelArtifact.LoadAsync(Path.Combine(folder, ModelRegistration.Scoring), info.Version, info.Factors, cancellationToken);
                 engine.LoadVersion(exported, activate: true);
             }
 

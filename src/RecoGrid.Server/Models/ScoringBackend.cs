@@ -4,10 +4,11 @@ using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Scoring;
 using RecoGrid.Scoring.Hosting;
+using RecoGrid.Scoring.Retrieval;
 
 namespace RecoGrid.Server.Models;
 
-/// <summary>A scoring silo's engine behind its scoring grains: ONNX Runtime ranking with catalogue filters.</summary>
+/// <summary>A scoring silo's engine behind its scoring grains: exact or two-stage ONNX Runtime ranking with catalogue filters.</summary>
 public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : IScoringBackend
 {
     public async Task<ScoreResponse> ScoreAsync(ScoreCall call, CancellationToken cancellationToken)
@@ -33,8 +34,14 @@ public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : 
                 Count = call.Count,
                 ExcludeItemIds = call.Exclude,
                 Filter = Filter,
+                Category = category,
+                Retrieval = RetrievalNames.TryParse(call.Retrieval, out var retrieval) ? retrieval : RetrievalMode.Auto,
+                RecentItemIds = call.Recent,
             }, cancellationToken);
-            return ScoreResponse.Ranked(result.ModelVersion, [.. result.Items.Select(i => new Abstractions.ScoredItem(i.ItemId, i.Score))]);
+            return ScoreResponse.Ranked(
+                result.ModelVersion,
+                [.. result.Items.Select(i => new Abstractions.ScoredItem(i.ItemId, i.Score))],
+                RetrievalNames.Of(result.Retrieval));
         }
         catch (ScoringOverloadedException overloaded)
         {

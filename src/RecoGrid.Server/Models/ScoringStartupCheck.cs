@@ -14,7 +14,7 @@ public sealed class ScoringStartupCheck(IOptions<ScoringOptions> options, ILogge
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var probe = ItemFactorModelExporter.Export("startup-probe", [1f], 1, ["probe"]);
+        using var probe = ItemFactorModelExporter.Export("startup-probe", [1f], 1, ["probe"]);
         using var model = ScoringModel.Load(probe, options.Value, warning => logger.LogWarning("{Warning}", warning));
         return Task.CompletedTask;
     }

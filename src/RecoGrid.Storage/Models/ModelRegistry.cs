@@ -1,6 +1,6 @@
 namespace RecoGrid.Storage.Models;
 
-/// <summary>One registered model version; <see cref="Checksum"/> (SHA-256 of the artifact's manifest, which lists every file's SHA-256) recognizes an artifact registered again.</summary>
+/// <summary>One registered model version; <see cref="Checksum"/> (SHA-256 of the artifact's manifest, which lists every file's SHA-256) recognizes an artifact registered again; <see cref="AnnIndex"/> says how its ANN index was built, when it has one.</summary>
 public sealed record ModelVersionInfo(
     string Version,
     DateTimeOffset AddedAt,
@@ -8,7 +8,20 @@ public sealed record ModelVersionInfo(
     int Items,
     int Factors,
     IReadOnlyDictionary<string, double>? Metrics,
-    string? Checksum = null);
+    string? Checksum = null,
+    AnnIndexRecord? AnnIndex = null);
+
+/// <summary>The approximate nearest-neighbour index of a version (two-stage retrieval): its build parameters and cost.</summary>
+public sealed record AnnIndexRecord(
+    string Library,
+    string Metric,
+    int Connectivity,
+    int ExpansionAdd,
+    int ExpansionSearch,
+    string Quantization,
+    int Dimensions,
+    double BuildSeconds,
+    long FileBytes);
 
 /// <summary>The registry's content: every version, the promoted one, and the promotion history for rollback.</summary>
 public sealed record ModelRegistryState(
