@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Common;
@@ -16,6 +17,7 @@ using RecoGrid.Server.Health;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
+using RecoGrid.Server.Telemetry;
 
 namespace RecoGrid.Server;
 
@@ -57,6 +59,8 @@ public static class NodeHostingExtensions
         services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions));
 
         services.AddHostedService<TemporaryFileCleanup>();
+        services.AddKnownSettings(DashboardSettings.Section, typeof(DashboardSettings), typeof(DashboardOptions));
+        var dashboard = builder.Configuration.GetSection(DashboardSettings.Section).Get<DashboardSettings>() ?? new DashboardSettings();
 
         var cluster = builder.Configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
         builder.UseOrleans(silo =>
@@ -64,6 +68,12 @@ public static class NodeHostingExtensions
             var primary = cluster.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort);
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, primary, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRole.MetadataKey] = node.Role.Name });
+            if (dashboard.Enabled)
+            {
+                // Live log streaming stays off unless asked for: logs are for operators of the host, not dashboard viewers.
+                silo.AddDashboard(options => options.HideTrace = true);
+                services.AddOptions<DashboardOptions>().BindConfiguration(DashboardSettings.Section);
+            }
         });
 
         // Model serving first: it registers this node's model source and scoring backend before the grains' defaults.
@@ -71,6 +81,7 @@ public static class NodeHostingExtensions
         services.AddRecoGridInteractionLog(node);
         services.AddRecoGridGrains();
         services.AddRecoGridReadiness();
+        services.AddRecoGridNodeTelemetry(node);
         return builder;
     }
 }

@@ -6,6 +6,7 @@ using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Popularity;
+using RecoGrid.Grains.Telemetry;
 using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Grains.Users;
@@ -43,10 +44,13 @@ public sealed partial class UserGrain(
         {
             await ApplyRecord(record);
         }
+
+        GrainsMetrics.UserActivated();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        GrainsMetrics.UserDeactivated();
         Partition.Deactivated(UserId, _activation).Ignore();
         if (_sinceCheckpoint > 0)
         {
@@ -138,6 +142,7 @@ public sealed partial class UserGrain(
         var modelResult = await model.RecommendAsync(UserId, state, request, excluded);
         if (modelResult is not null)
         {
+            GrainsMetrics.RecordRecommendation(modelResult);
             return modelResult;
         }
 
@@ -160,7 +165,9 @@ public sealed partial class UserGrain(
             }
         }
 
-        return new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
+        var result = new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
+        GrainsMetrics.RecordRecommendation(result);
+        return result;
     }
 
     private async Task ApplyRecord(SequencedInteractions record)
