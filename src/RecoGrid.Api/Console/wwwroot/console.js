@@ -154,7 +154,8 @@ async function showModels() {
   const registry = result.data;
   $('#models-summary').textContent =
     `Promoted: ${registry.active ?? 'none'} · served by this node: ${registry.servedHere ?? 'none'} · ${registry.versions.length} version(s)`;
-  $('#rollback').disabled = registry.history.length < 2;
+  // History lists the versions promoted before the current one.
+  $('#rollback').disabled = registry.history.length === 0;
   const versions = [...registry.versions].reverse();
   fill(tbody, versions.length === 0
     ? [el('tr', {}, el('td', { colspan: 7 }, 'No model registered yet: `recogrid train`, then `recogrid models add DIR` or POST /v1/admin/models.'))]
@@ -195,7 +196,8 @@ async function showTraining() {
   const history = await api('GET', '/v1/admin/models/history');
   const runs = $('#training-runs');
   const schedule = $('#training-schedule');
-  if (history.status === 404) {
+  // 404/405: this node's API has no such endpoint (yet).
+  if (history.status === 404 || history.status === 405) {
     runs.replaceChildren(none('None yet: this node has no retraining endpoints (GET /v1/admin/models/history).'));
     schedule.replaceChildren(none('None yet.'));
     return;
@@ -214,7 +216,7 @@ async function showTraining() {
 async function showExperiments() {
   const result = await api('GET', '/v1/admin/experiments');
   const box = $('#experiments');
-  if (result.status === 404) {
+  if (result.status === 404 || result.status === 405) {
     box.replaceChildren(none('None yet: this node has no experiment endpoints (GET /v1/admin/experiments).'));
     return;
   }
@@ -236,10 +238,9 @@ async function showUser(id) {
   $('#user-id').value = id;
   const { path, query } = userPath(id);
   const suffix = query ? `?${query}` : '';
-  const [user, recs] = await Promise.all([
-    api('GET', `${path}${suffix}`),
-    api('GET', `${path}/recommendations?count=10${query ? `&${query}` : ''}`),
-  ]);
+  // Recommendations first: ranking refreshes the user's vector, which the state then shows.
+  const recs = await api('GET', `${path}/recommendations?count=10${query ? `&${query}` : ''}`);
+  const user = await api('GET', `${path}${suffix}`);
   if (!user.ok) {
     notice(user.problem, true);
     $('#user').hidden = true;
