@@ -21,11 +21,15 @@ internal static class LoadTestCommand
         var itemPrefix = new Option<string>("--item-prefix") { Description = "Prefix of item ids in events.", DefaultValueFactory = _ => "item-" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 7 };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var compareTelemetry = new Option<bool>("--compare-telemetry") { Description = "With --start-server: run the phases against nodes with Telemetry:Enabled=true and =false (fresh node each, order alternating per round) and print the throughput cost of telemetry." };
+        var rounds = new Option<int>("--rounds") { Description = "With --compare-telemetry: rounds of (on, off) runs to average.", DefaultValueFactory = _ => 2 };
+        var warmup = new Option<double>("--warmup") { Description = "With --compare-telemetry: unmeasured seconds per phase on each fresh node before the measured ones.", DefaultValueFactory = _ => 10 };
+        var serverSet = new Option<string[]>("--server-set") { Description = "With --compare-telemetry: a setting Key=Value for both nodes (repeatable), e.g. Logging:LogLevel:RecoGrid.Requests=Warning to leave request lines out.", AllowMultipleArgumentsPerToken = false };
         var apiKey = new Option<string?>("--api-key") { Description = "API key with events:write and recommendations:read (default: $RECOGRID_API_KEY; with --start-server, the node's local admin key)." };
 
         var root = new RootCommand("RecoGrid load test: simulated users sending events and asking for recommendations over HTTP, loopback only.")
         {
-            url, startServer, serverDataDir, users, items, duration, concurrency, batch, phases, userPrefix, itemPrefix, seed, json, apiKey,
+            url, startServer, serverDataDir, users, items, duration, concurrency, batch, phases, userPrefix, itemPrefix, seed, json, apiKey, compareTelemetry, rounds, warmup, serverSet,
         };
         root.Subcommands.Add(DurabilityCommand.Create());
         root.Subcommands.Add(Chaos.ChaosCommand.Create());
@@ -39,6 +43,24 @@ internal static class LoadTestCommand
             {
                 await Console.Error.WriteLineAsync("The load test only targets loopback addresses (127.0.0.0/8, localhost, [::1]).");
                 return 2;
+            }
+
+            if (parse.GetValue(compareTelemetry))
+            {
+                if (parse.GetValue(startServer) is not { } serverDll)
+                {
+                    await Console.Error.WriteLineAsync("--compare-telemetry starts its own nodes: give --start-server PATH/recogrid.dll.");
+                    return 2;
+                }
+
+                var phaseNames = parse.GetValue(phases)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                var comparison = await TelemetryComparison.RunAsync(serverDll, parse.GetValue(serverDataDir), settings, phaseNames, Math.Max(1, parse.GetValue(rounds)), TimeSpan.FromSeconds(parse.GetValue(warmup)), parse.GetValue(serverSet) ?? [], cancellationToken);
+                if (parse.GetValue(json) is { } comparisonPath)
+                {
+                    await File.WriteAllTextAsync(comparisonPath, TelemetryComparison.ToJson(comparison), cancellationToken);
+                }
+
+                return 0;
             }
 
             await using var server = parse.GetValue(startServer) is { } dll ? await SpawnedServer.StartAsync(dll, parse.GetValue(serverDataDir), cancellationToken) : null;

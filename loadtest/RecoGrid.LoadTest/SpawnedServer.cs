@@ -28,7 +28,8 @@ internal sealed class SpawnedServer : IAsyncDisposable
     /// <summary>Seconds from process start until /readyz answered 200.</summary>
     public double StartupSeconds { get; private set; }
 
-    public static async Task<SpawnedServer> StartAsync(string recogridDll, string? existingDataDir, CancellationToken cancellationToken)
+    /// <param name="environment">Extra settings for the node (e.g. <c>RECOGRID__Telemetry__Enabled</c>), applied last.</param>
+    public static async Task<SpawnedServer> StartAsync(string recogridDll, string? existingDataDir, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dataDir = existingDataDir ?? Path.Combine(Path.GetTempPath(), "recogrid-load-" + Guid.NewGuid().ToString("N"));
         var port = FreePort();
@@ -43,6 +44,11 @@ internal sealed class SpawnedServer : IAsyncDisposable
         start.Environment["RECOGRID__Logging__LogLevel__Default"] = "Warning";
         // The load test measures the node, not its per-key rate limit.
         start.Environment["RECOGRID__Limits__RequestsPerSecond"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };

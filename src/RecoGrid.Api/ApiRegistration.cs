@@ -1,16 +1,23 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
+using RecoGrid.Api.Console;
 using RecoGrid.Api.Security;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Server.Configuration;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Telemetry;
 
 namespace RecoGrid.Api;
 
 /// <summary>Wires the HTTP API: options, security, problem details, OpenAPI, routes.</summary>
 public static class ApiRegistration
 {
+    /// <summary>Where the Orleans Dashboard is served when enabled.</summary>
+    public const string DashboardPath = "/dashboard";
+
     public static IServiceCollection AddRecoGridApi(this IServiceCollection services)
     {
         if (!Ids.NormalizationAvailable)
@@ -33,13 +40,21 @@ public static class ApiRegistration
         return services;
     }
 
-    /// <summary>Maps the OpenAPI document and, on nodes with an API role, the /v1 endpoint groups.</summary>
+    /// <summary>
+    /// Maps the OpenAPI document, the Orleans Dashboard at <c>/dashboard</c> when <c>Dashboard:Enabled</c> (admin scope) and,
+    /// on nodes with an API role, the /v1 endpoint groups and the web console at <c>/console</c>.
+    /// </summary>
     public static WebApplication MapRecoGridApi(this WebApplication app, NodeRole role)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRecoGridSecurity();
         app.MapOpenApi();
+        if (app.Configuration.GetSection(DashboardSettings.Section).Get<DashboardSettings>() is { Enabled: true })
+        {
+            app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Scopes.Admin).ExcludeFromDescription();
+        }
+
         if (role.ServesApi)
         {
             // Every /v1 endpoint gets its scope policy here, by path and method (see ScopePolicies).
@@ -51,6 +66,8 @@ public static class ApiRegistration
             v1.MapModelsApi();
             v1.MapKeysApi();
             v1.MapRetrainingApi();
+            v1.MapClusterApi();
+            app.MapConsole();
         }
 
         return app;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Telemetry;
 using RecoGrid.Server.Events;
 using RecoGrid.Server.Ingestion;
 
@@ -41,7 +42,7 @@ public static class EventsApi
         [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken);
+        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken, countRejected: true);
         if (problem is not null)
         {
             return problem;
@@ -58,13 +59,13 @@ public static class EventsApi
         [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken);
+        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken, countRejected: false);
         return problem ?? TypedResults.Ok(new EventsValid(logged!.Count));
     }
 
     /// <summary>Reads and validates a batch; returns the events ready for the log, or the problem to answer with.</summary>
     private static async Task<(List<LoggedEvent>? Events, IResult? Problem)> ReadBatchAsync(
-        HttpRequest request, ApiOptions api, EventOptions eventOptions, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ApiOptions api, EventOptions eventOptions, TimeProvider time, CancellationToken cancellationToken, bool countRejected)
     {
         var (body, problem) = await RequestBody.ReadAsync<JsonElement>(request, cancellationToken);
         if (problem is not null)
@@ -95,6 +96,7 @@ public static class EventsApi
 
         if (events.Count > api.MaxEventBatchSize)
         {
+            CountRejected(countRejected, events, eventOptions);
             return (null, RequestBody.Invalid("events", $"holds {events.Count} events; the limit is Api:MaxEventBatchSize = {api.MaxEventBatchSize}"));
         }
 
@@ -110,8 +112,22 @@ public static class EventsApi
             }
         }
 
+        if (!errors.IsEmpty)
+        {
+            CountRejected(countRejected, events, eventOptions);
+        }
+
         return errors.IsEmpty
             ? (logged, null)
             : (null, errors.ToProblem($"{errors.Count} field(s) are invalid; no event of this batch was recorded."));
+    }
+
+    // A rejected batch records nothing, so each of its events counts as rejected; unknown types count as "other".
+    private static void CountRejected(bool count, IReadOnlyList<EventInput> events, EventOptions options)
+    {
+        if (count)
+        {
+            GrainsMetrics.RecordEventTypes(events.Select(e => e?.Type is { } type && options.Types.ContainsKey(type) ? type : "other"), GrainsMetrics.Rejected);
+        }
     }
 }

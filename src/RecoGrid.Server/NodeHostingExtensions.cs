@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Grains;
 using RecoGrid.Grains.Common;
@@ -22,6 +23,7 @@ using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
 using RecoGrid.Server.Retraining;
 
+using RecoGrid.Server.Telemetry;
 
 namespace RecoGrid.Server;
 
@@ -66,6 +68,8 @@ public static class NodeHostingExtensions
         services.AddKnownSettings(InteractionLogOptions.Section, typeof(InteractionLogOptions), typeof(FileInteractionLogOptions), typeof(AzureInteractionLogOptions), typeof(StoreProviderOptions));
 
         services.AddHostedService<TemporaryFileCleanup>();
+        services.AddKnownSettings(DashboardSettings.Section, typeof(DashboardSettings), typeof(DashboardOptions));
+        var dashboard = builder.Configuration.GetSection(DashboardSettings.Section).Get<DashboardSettings>() ?? new DashboardSettings();
 
         var configuration = builder.Configuration;
         var cluster = configuration.GetSection(NodeClusterOptions.Section).Get<NodeClusterOptions>() ?? new NodeClusterOptions();
@@ -85,6 +89,12 @@ public static class NodeHostingExtensions
         {
             NodeClustering.Configure(silo, cluster, membership, storage);
             silo.UseSiloMetadata(new Dictionary<string, string> { [NodeRole.MetadataKey] = node.Role.Name });
+            if (dashboard.Enabled)
+            {
+                // Live log streaming stays off unless asked for: logs are for operators of the host, not dashboard viewers.
+                silo.AddDashboard(options => options.HideTrace = true);
+                services.AddOptions<DashboardOptions>().BindConfiguration(DashboardSettings.Section);
+            }
         });
 
         // Model serving first: it registers this node's model source and scoring backend before the grains' defaults.
@@ -93,6 +103,7 @@ public static class NodeHostingExtensions
         services.AddRecoGridGrains();
         services.AddRecoGridRetraining(node);
         services.AddRecoGridReadiness();
+        services.AddRecoGridNodeTelemetry(node);
         return builder;
     }
 }

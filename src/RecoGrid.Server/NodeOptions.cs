@@ -13,4 +13,7 @@ public sealed record NodeOptions
 
     /// <summary>Folder for the local file-system storage (grain state, models); made absolute when the node is added.</summary>
     public string DataDir { get; init; } = DefaultDataDir;
+
+    /// <summary>Whether the node keeps live statistics for the console (off with <c>Telemetry:Enabled=false</c>).</summary>
+    public bool Telemetry { get; init; } = true;
 }

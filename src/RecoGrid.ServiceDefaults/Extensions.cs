@@ -5,13 +5,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace RecoGrid.ServiceDefaults;
 
 /// <summary>
 /// What every RecoGrid process shares, after eShop's ServiceDefaults: health endpoints on ASP.NET Core's health checks,
-/// and the place where telemetry is configured.
+/// OpenTelemetry (<see cref="Telemetry"/>) and one request log line per request (<see cref="TelemetryOptions"/>).
 /// </summary>
 public static class Extensions
 {
@@ -20,20 +22,51 @@ public static class Extensions
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Adds health checks (components add theirs, tagged <see cref="ReadyTag"/> when readiness depends on them).</summary>
+    /// <summary>
+    /// Adds health checks (components add theirs, tagged <see cref="ReadyTag"/> when readiness depends on them) and, unless
+    /// <c>Telemetry:Enabled</c> is false, OpenTelemetry metrics and (with an OTLP endpoint) traces and logs.
+    /// </summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks();
         builder.Services.AddProblemDetails();
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
+        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (telemetry.Enabled)
+        {
+            Telemetry.Add(builder, telemetry);
+        }
+
         return builder;
     }
 
     /// <summary>
-    /// Maps <c>/healthz</c> (liveness: the process answers; no check runs) and <c>/readyz</c> (every check tagged
-    /// <see cref="ReadyTag"/>: 200 with the checks' data, or 503 problem+json naming what is not ready).
+    /// The request log (one line per request, see <see cref="RequestLogMiddleware"/>) when telemetry is on. Call it first,
+    /// so the line covers the whole pipeline.
     /// </summary>
-    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app)
     {
+        if (app.ApplicationServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled)
+        {
+            app.UseMiddleware<RequestLogMiddleware>();
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Maps <c>/healthz</c> (liveness: the process answers; no check runs) and <c>/readyz</c> (every check tagged
+    /// <see cref="ReadyTag"/>: 200 with the checks' data, or 503 problem+json naming what is not ready) and, when telemetry
+    /// is on, <c>/metrics</c> in Prometheus format, behind the authorization policy <paramref name="metricsPolicy"/>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app, string? metricsPolicy = null)
+    {
+        if (app.ServiceProvider.GetRequiredService<IOptions<TelemetryOptions>>().Value.Enabled)
+        {
+            Telemetry.MapMetrics(app, metricsPolicy);
+        }
+
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {
             Predicate = _ => false,

@@ -22,7 +22,13 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         if (!Request.Headers.TryGetValue(ApiKeyFormat.Header, out var values))
         {
-            return AuthenticateResult.NoResult();
+            // A browser cannot add X-Api-Key to the dashboard's own requests; it sends the key as a Basic password instead.
+            if (!IsDashboard || DashboardKey() is not { } basicKey)
+            {
+                return AuthenticateResult.NoResult();
+            }
+
+            values = basicKey;
         }
 
         if (values.Count != 1 || !ApiKeyFormat.TryParse(values[0], out var keyId, out var secret))
@@ -51,6 +57,34 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append("WWW-Authenticate", $"ApiKey header=\"{ApiKeyFormat.Header}\"");
+        if (IsDashboard)
+        {
+            Response.Headers.Append("WWW-Authenticate", "Basic realm=\"RecoGrid dashboard: any user name, an admin API key as the password\", charset=\"UTF-8\"");
+        }
+
         return Task.CompletedTask;
+    }
+
+    private bool IsDashboard => Request.Path.StartsWithSegments(ApiRegistration.DashboardPath);
+
+    // The password of an "Authorization: Basic" header (the user name is ignored), or null.
+    private string? DashboardKey()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? null : decoded[(colon + 1)..];
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

@@ -1,6 +1,8 @@
 using RecoGrid.Api;
+using RecoGrid.Api.Security;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Server;
+using RecoGrid.Server.Configuration;
 using RecoGrid.ServiceDefaults;
 
 namespace RecoGrid.Cli.Hosting;
@@ -46,11 +48,14 @@ public static class ServeHost
         builder.WebHost.UseUrls(settings.Urls);
 
         builder.AddServiceDefaults();
-        builder.AddRecoGridNode(new NodeOptions { Role = settings.Role, DataDir = settings.DataDir });
+        builder.Services.AddKnownSettings(TelemetryOptions.Section, typeof(TelemetryOptions));
+        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        builder.AddRecoGridNode(new NodeOptions { Role = settings.Role, DataDir = settings.DataDir, Telemetry = telemetry.Enabled });
         builder.Services.AddRecoGridApi();
 
         var app = builder.Build();
-        app.MapDefaultEndpoints();
+        app.UseRequestLogging();
+        app.MapDefaultEndpoints(metricsPolicy: Scopes.Admin);
         app.MapRecoGridApi(settings.Role);
         return app;
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Telemetry;
 using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Grains.Log;
@@ -48,6 +49,7 @@ public sealed partial class LogPartitionGrain(
                 if (await IsDuplicateAsync(key) || keys.Contains(key))
                 {
                     duplicates++;
+                    GrainsMetrics.RecordEventTypes([e.Interaction.Type], GrainsMetrics.Duplicate);
                     continue;
                 }
 
@@ -90,6 +92,7 @@ public sealed partial class LogPartitionGrain(
         _recent.Add(entry, encoded.Payload.Length);
         if (!multiPart)
         {
+            GrainsMetrics.RecordEvents(fresh, GrainsMetrics.Accepted);
             await Publish(entry);
         }
         else
@@ -111,6 +114,7 @@ public sealed partial class LogPartitionGrain(
 
         part.Keys.ForEach(_dedup.Confirm);
         part.Decided.TrySetResult();
+        GrainsMetrics.RecordEvents(part.Entry.Events, GrainsMetrics.Accepted);
         AppendDecisionInBackground(batchId, committed: true);
         await Decide(part.Entry, visible: true);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Telemetry;
 using RecoGrid.Grains.Users;
 
 namespace RecoGrid.Grains.Models;
@@ -90,6 +91,11 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         return true;
     }
 
-    private static float[]? FoldInRecent(FoldInModel model, UserState s) =>
-        model.SolveVector(s.Recent.Select(i => (i.ItemId, i.Weight)));
+    private static float[]? FoldInRecent(FoldInModel model, UserState s)
+    {
+        var started = GrainsMetrics.FoldInStarted();
+        var vector = model.SolveVector(s.Recent.Select(i => (i.ItemId, i.Weight)));
+        GrainsMetrics.FoldInEnded(started);
+        return vector;
+    }
 }

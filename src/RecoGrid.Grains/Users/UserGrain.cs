@@ -7,6 +7,7 @@ using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.CoVisitation;
 using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Popularity;
+using RecoGrid.Grains.Telemetry;
 using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Grains.Users;
@@ -45,10 +46,13 @@ public sealed partial class UserGrain(
         {
             await ApplyRecord(record);
         }
+
+        GrainsMetrics.UserActivated();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        GrainsMetrics.UserDeactivated();
         Partition.Deactivated(UserId, _activation).Ignore();
         if (_sinceCheckpoint > 0)
         {
@@ -140,6 +144,7 @@ public sealed partial class UserGrain(
         var modelResult = await model.RecommendAsync(UserId, state, request, excluded);
         if (modelResult is not null)
         {
+            GrainsMetrics.RecordRecommendation(modelResult);
             return modelResult;
         }
 
@@ -162,7 +167,9 @@ public sealed partial class UserGrain(
             }
         }
 
-        return new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
+        var result = new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
+        GrainsMetrics.RecordRecommendation(result);
+        return result;
     }
 
     private async Task ApplyRecord(SequencedInteractions record)

@@ -1,3 +1,5 @@
+using RecoGrid.Scoring.Telemetry;
+
 namespace RecoGrid.Scoring.Batching;
 
 /// <summary>
@@ -39,6 +41,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
         _maxBatchDelay = options.MaxBatchDelay;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _lastBatchSize = _maxBatchSize;
+        ScoringMetrics.Track(this, modelVersion);
     }
 
     /// <summary>Batches run so far.</summary>
@@ -87,6 +90,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
             if (_queue.Count >= _queueCapacity)
             {
                 pending.Registration.Dispose();
+                ScoringMetrics.RecordRefused(_modelVersion);
                 throw new ScoringOverloadedException(_modelVersion, _queueCapacity, EstimateRetryAfter());
             }
 
@@ -210,12 +214,17 @@ public sealed class ScoringBatcher : IAsyncDisposable
     private async Task ExecuteAsync(List<Pending> batch)
     {
         var requests = new BatchRequest[batch.Count];
+        var started = _timeProvider.GetTimestamp();
+        var recordWait = ScoringMetrics.WaitEnabled;
         for (var i = 0; i < batch.Count; i++)
         {
             requests[i] = batch[i].Request;
+            if (recordWait)
+            {
+                ScoringMetrics.RecordWait(_modelVersion, _timeProvider.GetElapsedTime(batch[i].EnqueuedAt, started));
+            }
         }
 
-        var started = _timeProvider.GetTimestamp();
         try
         {
             var results = await _runner.RunAsync(requests, CancellationToken.None);
@@ -237,7 +246,9 @@ public sealed class ScoringBatcher : IAsyncDisposable
             }
         }
 
-        var elapsed = _timeProvider.GetElapsedTime(started).TotalMilliseconds;
+        var duration = _timeProvider.GetElapsedTime(started);
+        var elapsed = duration.TotalMilliseconds;
+        ScoringMetrics.RecordBatch(_modelVersion, batch.Count, duration);
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _requests, batch.Count);
         lock (_gate)
@@ -265,6 +276,7 @@ public sealed class ScoringBatcher : IAsyncDisposable
             loop = _loop;
         }
 
+        ScoringMetrics.Untrack(this);
         await loop;
     }
 

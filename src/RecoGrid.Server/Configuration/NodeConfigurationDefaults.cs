@@ -81,6 +81,10 @@ public static class NodeConfigurationDefaults
             }
         }
 
+        // Orleans' watchdog reads its participant-check timestamp before setting it on start, so its first check reports
+        // "has not completed for" the machine's uptime: a false alarm. Real stalls still count in Orleans' metric
+        // orleans-watchdog-health-checks-failed and lower the silo's health score, which membership logs.
+        defaults["Logging:LogLevel:Orleans.Runtime.Watchdog"] = "Error";
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = defaults });
     }
 }

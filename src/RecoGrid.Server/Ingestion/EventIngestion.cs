@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Telemetry;
 using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Server.Ingestion;
@@ -30,6 +31,7 @@ public sealed partial class EventIngestion(IGrainFactory grains, IInteractionLog
         }
         catch (Exception exception)
         {
+            GrainsMetrics.RecordEvents(events, GrainsMetrics.Failed);
             if (parts.Count > 1)
             {
                 await AbortAsync(batchId, partitions);

@@ -1,3 +1,5 @@
+using RecoGrid.Storage.Telemetry;
+
 namespace RecoGrid.Storage.Log;
 
 /// <summary>
@@ -241,6 +243,8 @@ public sealed class LogGroupCommitter : IAsyncDisposable
                 _counters = _counters with { FailedFlushes = _counters.FailedFlushes + 1 };
             }
 
+            StorageMetrics.RecordFailedFlush(_writer.Partition);
+
             foreach (var pending in batch)
             {
                 pending.Fail(error);
@@ -250,6 +254,7 @@ public sealed class LogGroupCommitter : IAsyncDisposable
         }
 
         var elapsed = _time.GetElapsedTime(started);
+        StorageMetrics.RecordFlush(_writer.Partition, count, bytes, elapsed);
         lock (_lock)
         {
             var c = _counters;
