@@ -13,7 +13,7 @@ public static class UsersApi
         group.MapGet("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Rank items for a user.")
-            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which (`popularity-fallback` when no scoring node can answer, or 503 if Api:ScoringUnavailable=unavailable). Items the user interacted with, live and in the model's training data, are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
             .Produces<RecommendationsResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -99,6 +99,12 @@ public static class UsersApi
             var seconds = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds));
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ranking is saturated.", detail: $"{busy.Message} Retry after {seconds} s.");
+        }
+
+        if (result.Source == RecommendationSources.PopularityFallback && api.Value.ScoringUnavailable == ScoringUnavailableModes.Unavailable)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No scoring node can rank.", detail: "No silo with the 'scoring' role can answer (Api:ScoringUnavailable = unavailable). Retry after 5 s.");
         }
 
         return TypedResults.Ok(new RecommendationsResponse(
