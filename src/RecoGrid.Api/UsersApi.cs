@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Popularity;
 using RecoGrid.Server.Events;
 using RecoGrid.Server.Ingestion;
 
@@ -37,6 +39,8 @@ public static class UsersApi
         HttpContext http,
         IGrainFactory grains,
         IOptions<ApiOptions> api,
+        PopularityCache popularity,
+        CatalogView catalog,
         int? count,
         string? category,
         string? exclude,
@@ -89,10 +93,16 @@ public static class UsersApi
         }
 
         RecommendationResult result;
+        var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval);
         try
         {
-            result = await grains.GetGrain<IUserGrain>(userId).Recommend(
-                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval));
+            result = await grains.GetGrain<IUserGrain>(userId).Recommend(request);
+        }
+        catch (Exception lost) when (lost is OrleansException or TimeoutException)
+        {
+            // The user's grain is on a node that just died (until membership declares it dead and it moves): the
+            // node's last popularity ranking still answers, without the user's own history.
+            result = PopularityFallback.Rank(request, popularity.Latest, catalog.Latest);
         }
         catch (ScoringBusyException busy)
         {
@@ -145,4 +155,16 @@ public static class UsersApi
         return TypedResults.NoContent();
     }
 
+}
+
+/// <summary>Ranks by a popularity snapshot when the user's grain cannot be reached.</summary>
+internal static class PopularityFallback
+{
+    public static RecommendationResult Rank(RecommendationRequest request, PopularitySnapshot snapshot, CatalogSnapshot catalog)
+    {
+        var ranking = request.Category is null ? snapshot.Global : snapshot.ByCategory.GetValueOrDefault(request.Category, []);
+        var excluded = new HashSet<string>(request.Exclude, StringComparer.Ordinal);
+        var items = ranking.Where(c => !excluded.Contains(c.ItemId) && catalog.IsRecommendable(c.ItemId, request.Category)).Take(request.Count);
+        return new RecommendationResult([.. items], RecommendationSources.PopularityFallback, null);
+    }
 }

@@ -35,7 +35,7 @@ internal static class EvaluateCommand
             Description = "Also write {\"models\": {\"ials\": {\"recall@20\": …}, …}} with settings and data statistics to this file.",
         };
 
-        var online = new Option<Uri?>("--online")
+        var online = new Option<string?>("--online")
         {
             Description = "Also measure iALS online on the node at this URL (e.g. http://127.0.0.1:8080): per split, promote the split's model there, send each held-out user's fold-in items through POST /v1/events (type 'view', value = weight), score GET .../recommendations?count=max K against the targets, and print offline and online side by side. The node must share --data-dir (its import folder); its promoted version is restored afterwards.",
         };
@@ -62,8 +62,13 @@ internal static class EvaluateCommand
             }
 
             var loaded = await OfflineConsole.LoadAsync(console, data, parseResult, ct);
-            if (parseResult.GetValue(online) is { } url)
+            if (parseResult.GetValue(online) is { } address)
             {
+                if (!Uri.TryCreate(address, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    throw new OfflineUsageException($"--online must be an http(s) URL of a node, e.g. http://127.0.0.1:8080 (got '{address}').");
+                }
+
                 if (options.Protocol != EvaluationProtocol.StrongGeneralization)
                 {
                     throw new OfflineUsageException("--online needs --protocol strong-generalization: held-out users reach the node as new users.");
