@@ -23,6 +23,9 @@ public static class RecommendationSources
 
     /// <summary>Ranked by the promoted factorization model.</summary>
     public const string Model = "model";
+
+    /// <summary>Ranked by decayed popularity because no scoring silo could answer (none in the cluster, or it was lost).</summary>
+    public const string PopularityFallback = "popularity-fallback";
 }
 
 /// <summary>A ranked list of recommendations; <see cref="Retrieval"/> is the model path that ranked them ("exact" or "ann"), null for popularity.</summary>

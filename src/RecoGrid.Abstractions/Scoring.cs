@@ -5,7 +5,8 @@ namespace RecoGrid.Abstractions;
 /// <summary>
 /// A request to rank items for one user vector with one model version. <see cref="Retrieval"/> asks for a path
 /// ("exact" or "ann"; null lets the catalogue size decide); <see cref="Recent"/> are the user's recent items, most
-/// recent first, which seed the two-stage path's co-visitation candidates.
+/// recent first, which seed the two-stage path's co-visitation candidates. <see cref="ExcludeIndices"/> are further
+/// items to exclude by their row in that version (the user's training history, cheaper to send than ids).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("recogrid.score-call.v1")]
 public sealed record ScoreCall(
@@ -15,7 +16,8 @@ public sealed record ScoreCall(
     [property: Id(3)] int Count,
     [property: Id(4)] string? Category,
     [property: Id(5)] string? Retrieval = null,
-    [property: Id(6)] string[]? Recent = null);
+    [property: Id(6)] string[]? Recent = null,
+    [property: Id(7)] int[]? ExcludeIndices = null);
 
 /// <summary>How a scoring call ended.</summary>
 public enum ScoreStatus
@@ -81,4 +83,22 @@ public sealed class ScoringBusyException : Exception
 
     /// <summary>When to try again.</summary>
     [Id(0)] public TimeSpan RetryAfter { get; init; }
+}
+
+/// <summary>
+/// The users erased after one model version was trained: their trained vector and training history in that version's
+/// artifact are never used again. Key: the model version. State in the <see cref="StorageNames.Users"/> store.
+/// </summary>
+[Alias("recogrid.IErasedUsersGrain")]
+public interface IErasedUsersGrain : IGrainWithStringKey
+{
+    /// <summary>Records <paramref name="userId"/> as erased for this version (durable before it returns).</summary>
+    [Alias("Erase")]
+    Task Erase(string userId);
+
+    [Alias("IsErased"), Orleans.Concurrency.ReadOnly]
+    Task<bool> IsErased(string userId);
+
+    [Alias("Count"), Orleans.Concurrency.ReadOnly]
+    Task<int> Count();
 }

@@ -19,6 +19,19 @@ public sealed class ApiOptions
 
     /// <summary>Largest <c>count</c> a recommendations request may ask for.</summary>
     public int MaxRecommendations { get; set; } = 500;
+
+    /// <summary>
+    /// What recommendations answer when no scoring silo can rank: <c>fallback</c> (popularity, <c>source</c>
+    /// "popularity-fallback") or <c>unavailable</c> (503 with Retry-After).
+    /// </summary>
+    public string ScoringUnavailable { get; set; } = ScoringUnavailableModes.Fallback;
+}
+
+/// <summary>Values of <see cref="ApiOptions.ScoringUnavailable"/>.</summary>
+public static class ScoringUnavailableModes
+{
+    public const string Fallback = "fallback";
+    public const string Unavailable = "unavailable";
 }
 
 /// <summary>Validates <see cref="ApiOptions"/>; messages name the setting.</summary>
@@ -45,6 +58,11 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         if (options.MaxRecommendations is < 1 or > ScoringRequest.MaxCount)
         {
             errors.Add($"Api:MaxRecommendations must be between 1 and {ScoringRequest.MaxCount} (was {options.MaxRecommendations}).");
+        }
+
+        if (options.ScoringUnavailable is not (ScoringUnavailableModes.Fallback or ScoringUnavailableModes.Unavailable))
+        {
+            errors.Add($"Api:ScoringUnavailable must be {ScoringUnavailableModes.Fallback} or {ScoringUnavailableModes.Unavailable} (was '{options.ScoringUnavailable}').");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Popularity;
 using RecoGrid.Server.Events;
 using RecoGrid.Server.Ingestion;
 
@@ -13,7 +15,7 @@ public static class UsersApi
         group.MapGet("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Rank items for a user.")
-            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which (`popularity-fallback` when no scoring node can answer, or 503 if Api:ScoringUnavailable=unavailable). Items the user interacted with, live and in the model's training data, are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
             .Produces<RecommendationsResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -37,6 +39,8 @@ public static class UsersApi
         HttpContext http,
         IGrainFactory grains,
         IOptions<ApiOptions> api,
+        PopularityCache popularity,
+        CatalogView catalog,
         int? count,
         string? category,
         string? exclude,
@@ -89,16 +93,28 @@ public static class UsersApi
         }
 
         RecommendationResult result;
+        var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval);
         try
         {
-            result = await grains.GetGrain<IUserGrain>(userId).Recommend(
-                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval));
+            result = await grains.GetGrain<IUserGrain>(userId).Recommend(request);
+        }
+        catch (Exception lost) when (lost is OrleansException or TimeoutException)
+        {
+            // The user's grain is on a node that just died (until membership declares it dead and it moves): the
+            // node's last popularity ranking still answers, without the user's own history.
+            result = PopularityFallback.Rank(request, popularity.Latest, catalog.Latest);
         }
         catch (ScoringBusyException busy)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(busy.RetryAfter.TotalSeconds));
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ranking is saturated.", detail: $"{busy.Message} Retry after {seconds} s.");
+        }
+
+        if (result.Source == RecommendationSources.PopularityFallback && api.Value.ScoringUnavailable == ScoringUnavailableModes.Unavailable)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No scoring node can rank.", detail: "No silo with the 'scoring' role can answer (Api:ScoringUnavailable = unavailable). Retry after 5 s.");
         }
 
         return TypedResults.Ok(new RecommendationsResponse(
@@ -139,4 +155,16 @@ public static class UsersApi
         return TypedResults.NoContent();
     }
 
+}
+
+/// <summary>Ranks by a popularity snapshot when the user's grain cannot be reached.</summary>
+internal static class PopularityFallback
+{
+    public static RecommendationResult Rank(RecommendationRequest request, PopularitySnapshot snapshot, CatalogSnapshot catalog)
+    {
+        var ranking = request.Category is null ? snapshot.Global : snapshot.ByCategory.GetValueOrDefault(request.Category, []);
+        var excluded = new HashSet<string>(request.Exclude, StringComparer.Ordinal);
+        var items = ranking.Where(c => !excluded.Contains(c.ItemId) && catalog.IsRecommendable(c.ItemId, request.Category)).Take(request.Count);
+        return new RecommendationResult([.. items], RecommendationSources.PopularityFallback, null);
+    }
 }

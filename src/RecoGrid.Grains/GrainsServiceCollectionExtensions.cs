@@ -37,6 +37,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<IFollowerLists, CoVisitationCache>();
         services.TryAddSingleton<IActiveModelSource, NoActiveModel>();
         services.TryAddSingleton<IScoringBackend, NoScoringBackend>();
+        services.TryAddSingleton<IModelVersions, ActiveModelVersions>();
         services.TryAddSingleton<IModelRecommender, ModelRecommender>();
         services.AddPlacementDirector<ScoringSiloPlacement, ScoringSiloPlacementDirector>();
         return services;

@@ -100,7 +100,13 @@ public static class Extensions
                 detail: string.Join(" ", failures)).ExecuteAsync(context);
         }
 
-        var body = new Dictionary<string, object> { ["status"] = "ready" };
+        // Degraded still takes traffic (200); the reasons say what is missing, e.g. no scoring silo.
+        var body = new Dictionary<string, object> { ["status"] = report.Status == HealthStatus.Degraded ? "degraded" : "ready" };
+        if (report.Status == HealthStatus.Degraded)
+        {
+            body["degraded"] = report.Entries.Where(e => e.Value.Status == HealthStatus.Degraded).Select(e => e.Value.Description ?? e.Key).ToArray();
+        }
+
         foreach (var (name, value) in report.Entries.SelectMany(e => e.Value.Data))
         {
             body[name] = value;

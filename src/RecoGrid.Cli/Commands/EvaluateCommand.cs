@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using RecoGrid.Cli.Offline;
+using RecoGrid.Training.Data;
 using RecoGrid.Training.Evaluation;
 using RecoGrid.Training.Models;
 using Spectre.Console;
@@ -34,6 +35,12 @@ internal static class EvaluateCommand
             Description = "Also write {\"models\": {\"ials\": {\"recall@20\": …}, …}} with settings and data statistics to this file.",
         };
 
+        var online = new Option<string?>("--online")
+        {
+            Description = "Also measure iALS online on the node at this URL (e.g. http://127.0.0.1:8080): per split, promote the split's model there, send each held-out user's fold-in items through POST /v1/events (type 'view', value = weight), score GET .../recommendations?count=max K against the targets, and print offline and online side by side. The node must share --data-dir (its import folder); its promoted version is restored afterwards.",
+        };
+        var admin = new AdminClientOptions();
+
         var command = new Command("evaluate", "Evaluate models (iALS, EASE, popularity) on an interaction file with an offline protocol and top-K metrics.");
         data.AddTo(command);
         evaluation.AddTo(command);
@@ -41,6 +48,8 @@ internal static class EvaluateCommand
         ials.AddTo(command);
         command.Options.Add(easeLambda);
         command.Options.Add(json);
+        command.Options.Add(online);
+        admin.AddTo(command);
         command.SetAction((parseResult, cancellationToken) => OfflineConsole.RunAsync(parseResult, cancellationToken, async (console, ct) =>
         {
             var ialsOptions = ials.ToOptions(parseResult, computeLoss: false);
@@ -53,6 +62,21 @@ internal static class EvaluateCommand
             }
 
             var loaded = await OfflineConsole.LoadAsync(console, data, parseResult, ct);
+            if (parseResult.GetValue(online) is { } address)
+            {
+                if (!Uri.TryCreate(address, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    throw new OfflineUsageException($"--online must be an http(s) URL of a node, e.g. http://127.0.0.1:8080 (got '{address}').");
+                }
+
+                if (options.Protocol != EvaluationProtocol.StrongGeneralization)
+                {
+                    throw new OfflineUsageException("--online needs --protocol strong-generalization: held-out users reach the node as new users.");
+                }
+
+                return await RunOnlineAsync(console, loaded, options, ialsOptions, url, admin, parseResult, parseResult.GetValue(json), ct);
+            }
+
             if (options.Protocol == EvaluationProtocol.TimeSplit && loaded.Timestamps is null)
             {
                 throw new OfflineUsageException("--protocol time needs timestamps: the input has no time column (see --time-column).");
@@ -137,6 +161,60 @@ internal static class EvaluateCommand
             return 0;
         }));
         return command;
+    }
+
+    private static async Task<int> RunOnlineAsync(
+        IAnsiConsole console, InteractionData loaded, EvaluationOptions options, IalsOptions ialsOptions, Uri url, AdminClientOptions admin, ParseResult parseResult, FileInfo? jsonFile, CancellationToken ct)
+    {
+        using var http = admin.CreateClient(parseResult, url.ToString());
+        var dataDir = Path.GetFullPath(parseResult.GetValue(admin.DataDir)!);
+        var evaluation = new OnlineEvaluation(http, dataDir);
+        var previous = await evaluation.ActiveVersionAsync(ct);
+        var offline = new List<EvaluationResult>();
+        var onlineResults = new List<EvaluationResult>();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    for (var s = 0; s < options.Seeds; s++)
+                    {
+                        var task = context.AddTask($"split {s + 1}/{options.Seeds}: training, then held-out users online");
+                        var split = Evaluator.MakeSplit(loaded.UserItems, options, options.Seed + s, loaded.Timestamps);
+                        var (off, on) = await evaluation.RunSplitAsync(loaded, split, ialsOptions, options.Ks, options.Threads, $"{run}-{s}", task, ct);
+                        offline.Add(off);
+                        onlineResults.Add(on);
+                        task.Value = task.MaxValue;
+                    }
+                });
+        }
+        finally
+        {
+            if (previous is not null)
+            {
+                await evaluation.PromoteAsync(previous, CancellationToken.None);
+            }
+        }
+
+        var offlineAverage = Evaluator.Average(offline);
+        var onlineAverage = Evaluator.Average(onlineResults);
+        OnlineEvaluation.WriteTable(console, offlineAverage, onlineAverage);
+        if (jsonFile is not null)
+        {
+            var report = OnlineEvaluation.ToJson(offlineAverage, onlineAverage);
+            report["command"] = "evaluate --online";
+            report["splits"] = options.Seeds;
+            report["split_seed"] = options.Seed;
+            report["ks"] = new JsonArray([.. options.Ks.Select(k => JsonValue.Create(k))]);
+            report["settings"] = new JsonObject { ["ials"] = IalsCliOptions.ToJson(ialsOptions), ["held_out_user_fraction"] = options.HeldOutUserFraction, ["target_fraction"] = options.TargetFraction };
+            report["data"] = RunMeasurements.Describe(loaded.Statistics);
+            await RunMeasurements.WriteJsonAsync(jsonFile, report, ct);
+        }
+
+        return 0;
     }
 
     private static IRecommenderModel CreateModel(string name, IalsOptions ialsOptions, float easeLambda, int maxK) => name switch

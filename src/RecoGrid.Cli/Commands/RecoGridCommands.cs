@@ -14,6 +14,7 @@ internal static class RecoGridCommands
         root.Subcommands.Add(KeysCommand.Create());
         BenchScoringCommand.AddTo(root);
         BenchLogCommand.AddTo(root);
+        BenchHistoryCommand.AddTo(root);
         BenchRetrievalCommand.AddTo(root);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(RetrainCommand.Create());

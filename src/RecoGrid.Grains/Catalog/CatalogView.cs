@@ -52,6 +52,9 @@ public sealed class CatalogView(IGrainFactory grains, IOptions<CatalogOptions> o
     private readonly ConcurrentDictionary<string, ItemRecord> _recentWrites = new(StringComparer.Ordinal);
     private readonly SingleFlight<CatalogSnapshot> _current = new(CatalogSnapshot.Empty);
 
+    /// <summary>The last copy loaded, however old (for answering while the cluster cannot be reached).</summary>
+    public CatalogSnapshot Latest => _current.Value;
+
     /// <summary>The latest copy, refreshed first if stale.</summary>
     public async ValueTask<CatalogSnapshot> GetAsync(CancellationToken cancellationToken = default)
     {

@@ -14,6 +14,7 @@ public sealed class FoldInModel
         Version = version;
         FoldIn = foldIn;
         TrainedUsers = trainedUsers;
+        ItemIds = itemIds;
         ItemIndex = itemIds.Select((id, index) => (id, index)).ToFrozenDictionary(p => p.id, p => p.index, StringComparer.Ordinal);
     }
 
@@ -23,6 +24,9 @@ public sealed class FoldInModel
     public int Factors => FoldIn.Factors;
 
     public FrozenDictionary<string, int> ItemIndex { get; }
+
+    /// <summary>Item id of each item row.</summary>
+    public IReadOnlyList<string> ItemIds { get; }
 
     /// <summary>The model's own fold-in (Training owns the solve and its typed parameters).</summary>
     public IalsFoldIn FoldIn { get; }

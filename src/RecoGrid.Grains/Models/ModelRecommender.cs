@@ -7,9 +7,10 @@ namespace RecoGrid.Grains.Models;
 
 /// <summary>
 /// The model path of a user grain: keeps the user's vector for the promoted version (trained vector, or
-/// fold-in of recent interactions) and ranks through a scoring grain chosen by consistent hash.
+/// fold-in of recent interactions) and ranks through a scoring grain chosen by consistent hash. A trained user's
+/// training history is excluded with the live events; an erased user's trained vector and history are never used.
 /// </summary>
-public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory grains, IOptions<ModelPathOptions> options) : IModelRecommender
+public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory grains, IOptions<ModelPathOptions> options, IModelVersions versions) : IModelRecommender
 {
     /// <summary>Recent items sent with each scoring call as co-visitation seeds.</summary>
     public const int RecentSeeds = 5;
@@ -29,6 +30,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         }
 
         var s = state.State;
+        var erased = await IsErasedAsync(userId, s, model);
         if (s.VectorStale && FoldInRecent(model, s) is { } folded)
         {
             s.Vector = folded;
@@ -38,20 +40,77 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         else if (s.ModelVersion != model.Version || s.Vector is null)
         {
             // Not persisted here: the vector is derived and cheap to recompute; the next checkpoint carries it.
-            if (!TryRefreshVector(userId, s, model))
+            if (!TryRefreshVector(userId, s, model, erased))
             {
                 return null;
             }
         }
 
-        var call = new ScoreCall(s.ModelVersion!, s.Vector!, [.. excluded], request.Count, request.Category, request.Retrieval, RecentItems(s));
-        var response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
+        var history = request.ExcludeSeen && !erased ? model.TrainedUsers?.TrainingHistory(userId) : null;
+        var call = new ScoreCall(s.ModelVersion!, s.Vector!, [.. excluded], request.Count, request.Category, request.Retrieval, RecentItems(s), history is { Length: > 0 } ? history : null);
+        ScoreResponse response;
+        try
+        {
+            response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            // No scoring silo to place the grain on, or the one hosting it is gone (until membership notices).
+            throw new ScoringUnavailableException(exception.Message, exception);
+        }
+
         return response.Status switch
         {
             ScoreStatus.Ok => new RecommendationResult(response.Items, RecommendationSources.Model, response.ModelVersion, response.Retrieval),
             ScoreStatus.Overloaded => throw new ScoringBusyException(response.Detail ?? "Scoring is saturated.", response.RetryAfter),
             _ => null, // The scoring silo has not loaded this version yet (or has dropped it): popularity for now.
         };
+    }
+
+    public async Task<IReadOnlyList<string>> TrainingHistoryAsync(string userId, UserState state)
+    {
+        var model = models.Current;
+        if (model?.TrainedUsers is null || await IsErasedAsync(userId, state, model))
+        {
+            return [];
+        }
+
+        var rows = model.TrainedUsers.TrainingHistory(userId);
+        var ids = new string[rows.Length];
+        for (var k = 0; k < rows.Length; k++)
+        {
+            ids[k] = model.ItemIds[rows[k]];
+        }
+
+        return ids;
+    }
+
+    public async Task OnErasedAsync(string userId)
+    {
+        var known = new HashSet<string>(await versions.ListAsync(), StringComparer.Ordinal);
+        if (models.Current is { } current)
+        {
+            known.Add(current.Version);
+        }
+
+        await Task.WhenAll(known.Select(version => grains.GetGrain<IErasedUsersGrain>(version).Erase(userId)));
+    }
+
+    /// <summary>Whether the user was erased after <paramref name="model"/> was trained; asked once per version, then kept in the user's state.</summary>
+    private async ValueTask<bool> IsErasedAsync(string userId, UserState s, FoldInModel model)
+    {
+        if (model.TrainedUsers is null)
+        {
+            return false;
+        }
+
+        if (s.ErasureCheckedVersion != model.Version)
+        {
+            s.TrainedErased = await grains.GetGrain<IErasedUsersGrain>(model.Version).IsErased(userId);
+            s.ErasureCheckedVersion = model.Version;
+        }
+
+        return s.TrainedErased;
     }
 
     /// <summary>The user's most recent distinct items, newest first: the seeds of co-visitation candidates.</summary>
@@ -70,10 +129,10 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         return [.. recent];
     }
 
-    private static bool TryRefreshVector(string userId, UserState s, FoldInModel model)
+    private static bool TryRefreshVector(string userId, UserState s, FoldInModel model, bool erased)
     {
         var vector = new float[model.Factors];
-        if (model.TrainedUsers?.TryGet(userId, vector) == true)
+        if (!erased && model.TrainedUsers?.TryGet(userId, vector) == true)
         {
             s.Vector = vector;
             s.ModelVersion = model.Version;

@@ -10,6 +10,9 @@ public sealed class PopularityCache(IGrainFactory grains, IOptions<PopularityOpt
 {
     private readonly SingleFlight<Fetched> _current = new(new Fetched(PopularitySnapshot.Empty, DateTimeOffset.MinValue));
 
+    /// <summary>The last ranking fetched, however old (for answering while the cluster cannot be reached).</summary>
+    public PopularitySnapshot Latest => _current.Value.Snapshot;
+
     /// <summary>The latest ranking, fetched first if stale.</summary>
     public async ValueTask<PopularitySnapshot> GetAsync(CancellationToken cancellationToken = default)
     {

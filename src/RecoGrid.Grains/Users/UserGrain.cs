@@ -141,11 +141,28 @@ public sealed partial class UserGrain(
             }
         }
 
-        var modelResult = await model.RecommendAsync(UserId, state, request, excluded);
+        var source = RecommendationSources.Popularity;
+        RecommendationResult? modelResult;
+        try
+        {
+            modelResult = await model.RecommendAsync(UserId, state, request, excluded);
+        }
+        catch (ScoringUnavailableException unavailable)
+        {
+            LogScoringUnavailable(unavailable.Message);
+            modelResult = null;
+            source = RecommendationSources.PopularityFallback;
+        }
+
         if (modelResult is not null)
         {
             GrainsMetrics.RecordRecommendation(modelResult);
             return modelResult;
+        }
+
+        if (request.ExcludeSeen)
+        {
+            excluded.UnionWith(await model.TrainingHistoryAsync(UserId, state.State));
         }
 
         var snapshot = await popularity.GetAsync();
@@ -167,7 +184,7 @@ public sealed partial class UserGrain(
             }
         }
 
-        var result = new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
+        var result = new RecommendationResult(items.ToImmutable(), source, null);
         GrainsMetrics.RecordRecommendation(result);
         return result;
     }
@@ -182,6 +199,8 @@ public sealed partial class UserGrain(
 
         if (record.Erase)
         {
+            // The artifact's copy of the user is fenced off first: if this fails, the erasure is applied again from the log.
+            await model.OnErasedAsync(UserId);
             state.State = new UserState { LogPosition = record.Sequence + 1 };
             _sinceCheckpoint = 0;
             await Writer.WriteAsync();
@@ -217,6 +236,9 @@ public sealed partial class UserGrain(
         _sinceCheckpoint += Math.Max(1, record.Interactions.Length);
         model.OnInteractions(s);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "No scoring silo could rank for a user; answering with popularity: {Reason}")]
+    private partial void LogScoringUnavailable(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A user checkpoint failed at deactivation; the next activation re-reads the log.")]
     private partial void LogCheckpointFailed(Exception exception);

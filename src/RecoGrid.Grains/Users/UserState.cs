@@ -28,4 +28,10 @@ public sealed class UserState
 
     /// <summary>Whether <see cref="Vector"/> predates the latest events (it is folded in again before the next ranking).</summary>
     [Id(8)] public bool VectorStale { get; set; }
+
+    /// <summary>The model version whose erased-set was last consulted for this user (see <see cref="TrainedErased"/>).</summary>
+    [Id(9)] public string? ErasureCheckedVersion { get; set; }
+
+    /// <summary>Whether the user was erased after <see cref="ErasureCheckedVersion"/> was trained: its trained vector and history are not used.</summary>
+    [Id(10)] public bool TrainedErased { get; set; }
 }

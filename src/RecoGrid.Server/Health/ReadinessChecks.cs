@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Storage;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Scoring;
 
 namespace RecoGrid.Server.Health;
 
@@ -51,6 +53,25 @@ public sealed class GrainStorageHealthCheck([FromKeyedServices(StorageNames.User
     }
 }
 
+/// <summary>
+/// Reports whether an active silo of the cluster hosts the scoring role. Without one, recommendations fall back to
+/// popularity (or answer 503, as <c>Api:ScoringUnavailable</c> says), so the node is degraded, not down: it still
+/// takes events.
+/// </summary>
+public sealed class ScoringRoleHealthCheck(IClusterMembershipService membership, ISiloMetadataCache metadata) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var scoring = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active)
+            .Count(m => NodeRole.Find(metadata.GetSiloMetadata(m.SiloAddress).Metadata.GetValueOrDefault(NodeRole.MetadataKey))?.HostsScoring == true);
+        var data = new Dictionary<string, object> { ["scoringSilos"] = scoring };
+        return Task.FromResult(scoring > 0
+            ? HealthCheckResult.Healthy($"{scoring} active silo(s) with the '{NodeRole.Scoring.Name}' role.", data)
+            : HealthCheckResult.Degraded($"No active silo with the '{NodeRole.Scoring.Name}' role: recommendations fall back to popularity. Start one with `recogrid serve --role scoring`.", data: data));
+    }
+}
+
 /// <summary>The record the storage readiness check writes.</summary>
 [GenerateSerializer, Alias("recogrid.readiness-probe.v1")]
 public sealed class ReadinessProbe
@@ -65,7 +86,8 @@ public static class ReadinessServiceCollectionExtensions
     {
         services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [HealthTags.Ready])
-            .AddCheck<GrainStorageHealthCheck>("storage", tags: [HealthTags.Ready]);
+            .AddCheck<GrainStorageHealthCheck>("storage", tags: [HealthTags.Ready])
+            .AddCheck<ScoringRoleHealthCheck>("scoring", tags: [HealthTags.Ready]);
         return services;
     }
 }

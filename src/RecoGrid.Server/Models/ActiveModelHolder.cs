@@ -54,4 +54,6 @@ public sealed class ActiveModelHolder : IActiveModelSource, IDisposable
 public sealed class ArtifactUserVectors(UserVectorLookup lookup) : IUserVectorSource
 {
     public bool TryGet(string userId, Span<float> destination) => lookup.TryGet(userId, destination);
+
+    public int[] TrainingHistory(string userId) => lookup.GetHistory(userId);
 }

@@ -27,6 +27,7 @@ public static class ModelServingExtensions
         services.AddSingleton<ActiveModelHolder>();
         services.AddSingleton<IActiveModelSource>(sp => sp.GetRequiredService<ActiveModelHolder>());
         services.AddSingleton<ModelRegistration>();
+        services.AddSingleton<IModelVersions, RegistryModelVersions>();
 
         if (node.Role.HostsScoring)
         {

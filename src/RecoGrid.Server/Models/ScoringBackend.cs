@@ -33,6 +33,7 @@ public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : 
                 UserVector = call.UserVector,
                 Count = call.Count,
                 ExcludeItemIds = call.Exclude,
+                ExcludeItemIndices = call.ExcludeIndices,
                 Filter = Filter,
                 Category = category,
                 Retrieval = RetrievalNames.TryParse(call.Retrieval, out var retrieval) ? retrieval : RetrievalMode.Auto,

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using RecoGrid.Training.Data;
 
 namespace RecoGrid.Training.Artifacts;
 
@@ -19,6 +20,17 @@ internal static class ArtifactFiles
     /// <c>count + 1</c> longs: the byte offset of each row's line in <see cref="UserIds"/>, and the file length.
     /// </summary>
     public const string UserIndex = "user_index.bin";
+
+    /// <summary>
+    /// The items each user row was trained on: a 16-byte header ("RGUH", version, users, reserved), then
+    /// <c>users + 1</c> longs (the first entry of each row, and the entry count), then one int item row per entry,
+    /// ascending within a user. Rows are those of <see cref="UserFactors"/>, so the user index finds them.
+    /// </summary>
+    public const string UserHistory = "user_history.bin";
+
+    public const int HistoryHeaderBytes = 16;
+    public const int HistoryVersion = 1;
+    public static readonly byte[] HistoryMagic = "RGUH"u8.ToArray();
 
     public const int IndexHeaderBytes = 32;
     public const int IndexEntryBytes = 12;
@@ -149,6 +161,66 @@ internal static class ArtifactFiles
 
         writer.Write(chunk.AsSpan(0, used));
     }
+
+    /// <summary>Writes the training history of every user row of <paramref name="history"/>.</summary>
+    public static void WriteUserHistory(HashingFileWriter writer, CsrMatrix history)
+    {
+        Span<byte> header = stackalloc byte[HistoryHeaderBytes];
+        header.Clear();
+        HistoryMagic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], HistoryVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], history.Rows);
+        writer.Write(header);
+
+        var chunk = new byte[8 * 4096];
+        var used = 0;
+        long position = 0;
+        for (var r = 0; r <= history.Rows; r++)
+        {
+            if (used == chunk.Length)
+            {
+                writer.Write(chunk);
+                used = 0;
+            }
+
+            BinaryPrimitives.WriteInt64LittleEndian(chunk.AsSpan(used), position);
+            used += 8;
+            if (r < history.Rows)
+            {
+                position += history.RowLength(r);
+            }
+        }
+
+        writer.Write(chunk.AsSpan(0, used));
+        used = 0;
+        var row = new List<int>();
+        for (var r = 0; r < history.Rows; r++)
+        {
+            row.Clear();
+            foreach (var item in history.RowIndices(r))
+            {
+                row.Add(item);
+            }
+
+            row.Sort();
+            foreach (var item in row)
+            {
+                if (used == chunk.Length)
+                {
+                    writer.Write(chunk);
+                    used = 0;
+                }
+
+                BinaryPrimitives.WriteInt32LittleEndian(chunk.AsSpan(used), item);
+                used += 4;
+            }
+        }
+
+        writer.Write(chunk.AsSpan(0, used));
+    }
+
+    /// <summary>Length of a training history of <paramref name="users"/> rows and <paramref name="entries"/> items in all.</summary>
+    public static long HistoryLength(int users, long entries) => HistoryHeaderBytes + (8L * (users + 1)) + (4L * entries);
 
     /// <summary>Expected length of the user index for <paramref name="count"/> users.</summary>
     public static long UserIndexLength(int count) => IndexHeaderBytes + ((long)IndexEntryBytes * count) + (8L * (count + 1));

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RecoGrid.Training.Data;
 using RecoGrid.Training.Solvers;
 
 namespace RecoGrid.Training.Artifacts;
@@ -23,6 +24,12 @@ public sealed class ModelArtifactContent
 
     /// <summary>User factors, users × d; required with <see cref="UserIds"/>.</summary>
     public ReadOnlyMemory<float> UserFactors { get; init; }
+
+    /// <summary>
+    /// The items each user row was trained on (users × items; values ignored), written as <c>user_history.bin</c> so
+    /// serving can exclude them; null to leave it out.
+    /// </summary>
+    public CsrMatrix? UserHistory { get; init; }
 
     /// <summary>Which model the factors belong to, e.g. <see cref="ArtifactManifest.IalsModel"/>.</summary>
     public string? Model { get; init; }
@@ -76,6 +83,9 @@ public sealed class ModelArtifact
     /// <summary>Whether the artifact holds user factors (and so a <see cref="UserVectorLookup"/> can be opened).</summary>
     public bool HasUserFactors => Manifest.Users > 0;
 
+    /// <summary>Whether the artifact records the items each user was trained on (<c>user_history.bin</c>).</summary>
+    public bool HasUserHistory => Manifest.Files.ContainsKey(ArtifactFiles.UserHistory);
+
     /// <summary>The factor row of item <paramref name="row"/>.</summary>
     public ReadOnlySpan<float> ItemVector(int row) => ItemFactors.AsSpan(row * Factors, Factors);
 
@@ -113,7 +123,13 @@ public sealed class ModelArtifact
         System.IO.Directory.CreateDirectory(directory);
         var manifestPath = Path.Combine(directory, ArtifactFiles.Manifest);
         File.Delete(manifestPath);
-        foreach (var stale in new[] { ArtifactFiles.UserFactors, ArtifactFiles.UserIds, ArtifactFiles.UserIndex })
+        var history = content.UserHistory;
+        if (history is not null && (users is null || history.Rows != users.Count || history.Columns > content.ItemIds.Count))
+        {
+            throw new ArgumentException($"UserHistory has {history.Rows} rows and {history.Columns} columns; it needs one row per user ({users?.Count ?? 0}) and columns within the {content.ItemIds.Count} items.", nameof(content));
+        }
+
+        foreach (var stale in new[] { ArtifactFiles.UserFactors, ArtifactFiles.UserIds, ArtifactFiles.UserIndex, ArtifactFiles.UserHistory })
         {
             File.Delete(Path.Combine(directory, stale));
         }
@@ -150,6 +166,13 @@ public sealed class ModelArtifact
             {
                 ArtifactFiles.WriteUserIndex(writer, users, offsets);
                 files[ArtifactFiles.UserIndex] = writer.Complete();
+            }
+
+            if (history is not null)
+            {
+                using var writer = new HashingFileWriter(Path.Combine(directory, ArtifactFiles.UserHistory));
+                ArtifactFiles.WriteUserHistory(writer, history);
+                files[ArtifactFiles.UserHistory] = writer.Complete();
             }
         }
 
@@ -271,6 +294,11 @@ public sealed class ModelArtifact
             RequireEntry(directory, manifest, ArtifactFiles.UserFactors, (long)manifest.Users * manifest.Factors * sizeof(float));
             RequireEntry(directory, manifest, ArtifactFiles.UserIds, null);
             RequireEntry(directory, manifest, ArtifactFiles.UserIndex, ArtifactFiles.UserIndexLength(manifest.Users));
+        }
+
+        if (manifest.Files.TryGetValue(ArtifactFiles.UserHistory, out var historyEntry) && historyEntry.Length < ArtifactFiles.HistoryLength(manifest.Users, 0))
+        {
+            throw new ModelArtifactException(directory, ArtifactFiles.UserHistory, $"the manifest gives {historyEntry.Length} bytes, fewer than the offsets of {manifest.Users} users need.");
         }
 
         return manifest;

@@ -10,6 +10,8 @@ namespace RecoGrid.Training.Artifacts;
 /// Reads one user's vector by id without loading all users: a binary search over the hash-sorted
 /// <c>user_index.bin</c>, a check of the id against <c>user_ids.txt</c> through the index's offsets table, then
 /// one read of d floats from <c>user_factors.bin</c>. Positional reads only, so it is safe to share across threads.
+/// When the artifact records training history (<c>user_history.bin</c>), a user's trained items are read the same way:
+/// two offsets, then one read of the user's item rows.
 /// </summary>
 public sealed class UserVectorLookup : IDisposable
 {
@@ -19,11 +21,15 @@ public sealed class UserVectorLookup : IDisposable
     private readonly SafeFileHandle _index;
     private readonly SafeFileHandle _ids;
     private readonly SafeFileHandle _factors;
+    private readonly SafeFileHandle? _history;
+    private readonly long _historyLength;
     private readonly long _entriesOffset;
     private readonly long _offsetsOffset;
 
-    private UserVectorLookup(string directory, SafeFileHandle index, SafeFileHandle ids, SafeFileHandle factors, int count, int d, long entriesOffset, long offsetsOffset)
+    private UserVectorLookup(string directory, SafeFileHandle index, SafeFileHandle ids, SafeFileHandle factors, SafeFileHandle? history, int count, int d, long entriesOffset, long offsetsOffset)
     {
+        _history = history;
+        _historyLength = history is null ? 0 : RandomAccess.GetLength(history);
         _directory = directory;
         _index = index;
         _ids = ids;
@@ -39,6 +45,9 @@ public sealed class UserVectorLookup : IDisposable
 
     /// <summary>Length of each vector.</summary>
     public int Factors { get; }
+
+    /// <summary>Whether the artifact records the items each user was trained on.</summary>
+    public bool HasHistory => _history is not null;
 
     /// <summary>
     /// Opens the lookup of the artifact in <paramref name="directory"/>, checking file lengths against the manifest
@@ -59,6 +68,8 @@ public sealed class UserVectorLookup : IDisposable
 
         var index = File.OpenHandle(Path.Combine(directory, ArtifactFiles.UserIndex), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         SafeFileHandle? ids = null;
+        SafeFileHandle? factors = null;
+        SafeFileHandle? history = null;
         try
         {
             Span<byte> header = stackalloc byte[ArtifactFiles.IndexHeaderBytes];
@@ -76,13 +87,29 @@ public sealed class UserVectorLookup : IDisposable
             }
 
             ids = File.OpenHandle(Path.Combine(directory, ArtifactFiles.UserIds), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            var factors = File.OpenHandle(Path.Combine(directory, ArtifactFiles.UserFactors), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-            return new UserVectorLookup(directory, index, ids, factors, count, manifest.Factors, entriesOffset, offsetsOffset);
+            factors = File.OpenHandle(Path.Combine(directory, ArtifactFiles.UserFactors), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+            if (manifest.Files.TryGetValue(ArtifactFiles.UserHistory, out var historyEntry))
+            {
+                ModelArtifact.VerifyFile(directory, ArtifactFiles.UserHistory, historyEntry, verifyChecksums);
+                history = File.OpenHandle(Path.Combine(directory, ArtifactFiles.UserHistory), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+                Span<byte> historyHeader = stackalloc byte[ArtifactFiles.HistoryHeaderBytes];
+                RandomAccess.Read(history, historyHeader, 0);
+                if (!historyHeader[..4].SequenceEqual(ArtifactFiles.HistoryMagic)
+                    || BinaryPrimitives.ReadInt32LittleEndian(historyHeader[4..]) != ArtifactFiles.HistoryVersion
+                    || BinaryPrimitives.ReadInt32LittleEndian(historyHeader[8..]) != count)
+                {
+                    throw new ModelArtifactException(directory, ArtifactFiles.UserHistory, "the header does not match this format or the manifest.");
+                }
+            }
+
+            return new UserVectorLookup(directory, index, ids, factors, history, count, manifest.Factors, entriesOffset, offsetsOffset);
         }
         catch
         {
             index.Dispose();
             ids?.Dispose();
+            factors?.Dispose();
+            history?.Dispose();
             throw;
         }
     }
@@ -105,6 +132,46 @@ public sealed class UserVectorLookup : IDisposable
         ReadExactly(_factors, bytes, (long)row * Factors * sizeof(float), ArtifactFiles.UserFactors);
         ArtifactFiles.FixEndianness(destination[..Factors]);
         return true;
+    }
+
+    /// <summary>
+    /// The item rows <paramref name="userId"/> was trained on, ascending; empty when the user is unknown or the
+    /// artifact records no history.
+    /// </summary>
+    public int[] GetHistory(string userId) =>
+        _history is not null && TryGetRow(userId, out var row) ? GetHistory(row) : [];
+
+    /// <summary>The item rows user row <paramref name="row"/> was trained on, ascending; empty without a recorded history.</summary>
+    public int[] GetHistory(int row)
+    {
+        if (_history is null)
+        {
+            return [];
+        }
+
+        if ((uint)row >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"The artifact has {Count} users.");
+        }
+
+        Span<byte> bounds = stackalloc byte[16];
+        ReadExactly(_history, bounds, ArtifactFiles.HistoryHeaderBytes + (8L * row), ArtifactFiles.UserHistory);
+        var start = BinaryPrimitives.ReadInt64LittleEndian(bounds);
+        var end = BinaryPrimitives.ReadInt64LittleEndian(bounds[8..]);
+        var first = ArtifactFiles.HistoryLength(Count, start);
+        if (start < 0 || end < start || ArtifactFiles.HistoryLength(Count, end) > _historyLength)
+        {
+            throw new ModelArtifactException(_directory, ArtifactFiles.UserHistory, $"row {row} points outside the file.");
+        }
+
+        var items = new int[end - start];
+        ReadExactly(_history, MemoryMarshal.AsBytes(items.AsSpan()), first, ArtifactFiles.UserHistory);
+        if (!BitConverter.IsLittleEndian)
+        {
+            BinaryPrimitives.ReverseEndianness(items, items);
+        }
+
+        return items;
     }
 
     /// <summary>The row of <paramref name="userId"/> in the user factors; false when the user is unknown.</summary>
@@ -224,5 +291,6 @@ public sealed class UserVectorLookup : IDisposable
         _index.Dispose();
         _ids.Dispose();
         _factors.Dispose();
+        _history?.Dispose();
     }
 }

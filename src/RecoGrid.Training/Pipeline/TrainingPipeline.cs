@@ -65,6 +65,7 @@ public static class TrainingPipeline
             ItemFactors = itemFactors,
             UserIds = data.UserIds,
             UserFactors = userFactors,
+            UserHistory = data.UserItems,
             Training = DescribeTraining(options, iterations, request.Evaluation, evaluation),
             Data = DescribeData(data.Statistics, request.Source),
             Metrics = evaluation?.Metrics,
