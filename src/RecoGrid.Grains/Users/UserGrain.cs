@@ -27,6 +27,7 @@ public sealed partial class UserGrain(
     CatalogView catalog,
     IModelRecommender model,
     CoVisitationRecorder coVisits,
+    RecommendationBlender blender,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private readonly Guid _activation = Guid.NewGuid();
@@ -142,13 +143,14 @@ public sealed partial class UserGrain(
         }
 
         var modelResult = await model.RecommendAsync(UserId, state, request, excluded);
+        var snapshot = await popularity.GetAsync();
         if (modelResult is not null)
         {
+            modelResult = blender.Blend(UserId, state.State, request, modelResult, snapshot, await catalog.GetAsync(), excluded);
             GrainsMetrics.RecordRecommendation(modelResult);
             return modelResult;
         }
 
-        var snapshot = await popularity.GetAsync();
         var ranking = request.Category is null
             ? snapshot.Global
             : snapshot.ByCategory.GetValueOrDefault(request.Category, []);
@@ -167,7 +169,7 @@ public sealed partial class UserGrain(
             }
         }
 
-        var result = new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null);
+        var result = blender.Blend(UserId, state.State, request, new RecommendationResult(items.ToImmutable(), RecommendationSources.Popularity, null), snapshot, view, excluded);
         GrainsMetrics.RecordRecommendation(result);
         return result;
     }

@@ -28,4 +28,7 @@ public sealed class UserState
 
     /// <summary>Whether <see cref="Vector"/> predates the latest events (it is folded in again before the next ranking).</summary>
     [Id(8)] public bool VectorStale { get; set; }
+
+    /// <summary>Whether <see cref="Vector"/> is the trained one from the model artifact (else a fold-in of <see cref="Recent"/>).</summary>
+    [Id(9)] public bool VectorTrained { get; set; }
 }
