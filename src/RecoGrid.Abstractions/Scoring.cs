@@ -30,7 +30,21 @@ public enum ScoreStatus
 
     /// <summary>The vector's model version is not loaded on the scoring silo (not yet, or no longer).</summary>
     VersionNotLoaded = 2,
+
+    /// <summary>The item asked about has no factors in the model version.</summary>
+    UnknownItem = 3,
+
+    /// <summary>The model version cannot answer this kind of call (e.g. no similar-items graph).</summary>
+    Unsupported = 4,
 }
+
+/// <summary>A request for the items nearest to <see cref="ItemId"/> by cosine in one model version's factor space.</summary>
+[GenerateSerializer, Immutable, Alias("recogrid.similar-call.v1")]
+public sealed record SimilarCall(
+    [property: Id(0)] string ModelVersion,
+    [property: Id(1)] string ItemId,
+    [property: Id(2)] int Count,
+    [property: Id(3)] string? Category);
 
 /// <summary>The answer of a scoring grain; <see cref="Retrieval"/> names the path that ranked the items ("exact" or "ann").</summary>
 [GenerateSerializer, Immutable, Alias("recogrid.score-response.v1")]
@@ -54,6 +68,10 @@ public interface IScoringGrain : IGrainWithIntegerKey
 {
     [Alias("Score")]
     Task<ScoreResponse> Score(ScoreCall call);
+
+    /// <summary>The items most similar to one item (cosine of item factors), with the catalogue filters.</summary>
+    [Alias("Similar")]
+    Task<ScoreResponse> Similar(SimilarCall call);
 
     /// <summary>The silo this activation runs on (for operators and placement tests).</summary>
     [Alias("GetSilo")]

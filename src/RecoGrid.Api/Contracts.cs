@@ -33,15 +33,38 @@ public sealed record ItemResponse(
     IReadOnlyDictionary<string, string> Properties,
     DateTimeOffset UpdatedAt);
 
-/// <summary>One recommended item.</summary>
-public sealed record RecommendedItem(string ItemId, double Score);
+/// <summary>
+/// One recommended item. <c>exploration</c> marks an exploration slot (a recent item the model has no factors for yet;
+/// its score is 0), <c>coldStart</c> an item blended in from popularity while the user's history is thin, and
+/// <c>explanation</c> (with <c>explain=true</c>) lists up to 3 of the user's own items that contributed most to the score.
+/// </summary>
+public sealed record RecommendedItem(
+    string ItemId,
+    double Score,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Exploration = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? ColdStart = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ItemContributionResponse>? Explanation = null);
 
-/// <summary>Reply of GET /v1/users/{userId}/recommendations; <c>retrieval</c> is "exact" or "ann" (two-stage) for model results, null for popularity.</summary>
+/// <summary>One of the user's items and what it added to a recommended item's score.</summary>
+public sealed record ItemContributionResponse(string ItemId, double Contribution);
+
+/// <summary>One similar item: its cosine similarity to the item asked about, in [-1, 1].</summary>
+public sealed record SimilarItem(string ItemId, double Score);
+
+/// <summary>Reply of GET /v1/items/{itemId}/similar.</summary>
+public sealed record SimilarItemsResponse(string ItemId, IReadOnlyList<SimilarItem> Items, string ModelVersion);
+
+/// <summary>
+/// Reply of GET /v1/users/{userId}/recommendations; <c>retrieval</c> is "exact" or "ann" (two-stage) for model results,
+/// null for popularity; with <c>explain=true</c>, <c>explanationBasis</c> names the history the explanations decompose
+/// ("fold-in", "training-history" or "live-history").
+/// </summary>
 public sealed record RecommendationsResponse(
     IReadOnlyList<RecommendedItem> Items,
     string Source,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ModelVersion,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Retrieval = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Retrieval = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExplanationBasis = null);
 
 /// <summary>One interaction as GET /v1/users/{userId} shows it.</summary>
 public sealed record InteractionResponse(string ItemId, string Type, float Weight, float? Value, DateTimeOffset Timestamp);

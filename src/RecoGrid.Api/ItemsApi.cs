@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Common;
+using RecoGrid.Grains.Models;
 using RecoGrid.Server.Events;
 
 namespace RecoGrid.Api;
@@ -36,8 +37,72 @@ public static class ItemsApi
             .Produces<ItemResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesValidationProblem();
+
+        group.MapGet("/items/{itemId}/similar", GetSimilarItems)
+            .WithName("GetSimilarItems")
+            .WithSummary("The items most similar to an item: cosine of item factors in the promoted model.")
+            .WithDescription("Ranked on a scoring silo by the model version's similar-items ONNX graph (micro-batched like recommendations). The item itself, unavailable items and, with `category`, items outside it are left out. 404 when the promoted model has no factors for the item (unknown to it, or catalogued after it was trained).")
+            .Produces<SimilarItemsResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
+
+    private static async Task<IResult> GetSimilarItems(
+        string itemId, HttpContext http, IGrainFactory grains, IActiveModelSource models, IOptions<ModelPathOptions> paths, IOptions<ApiOptions> api, int? count, string? category, string? idEncoding)
+    {
+        var errors = new FieldErrors();
+        if (PathIds.Resolve(itemId, idEncoding, out itemId) is { } idProblem)
+        {
+            errors.Add("itemId", idProblem);
+        }
+
+        var wanted = count ?? 10;
+        if (wanted < 1 || wanted > api.Value.MaxRecommendations)
+        {
+            errors.Add("count", $"must be between 1 and {api.Value.MaxRecommendations} (got {wanted})");
+        }
+
+        if (category is not null && Ids.CheckLabel(category) is { } categoryProblem)
+        {
+            errors.Add("category", categoryProblem);
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem("The similar-items request is invalid.");
+        }
+
+        var model = models.Current;
+        if (model is null || !model.ItemIndex.ContainsKey(itemId))
+        {
+            return NotInModel(itemId, model?.Version);
+        }
+
+        var call = new SimilarCall(model.Version, itemId, wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category));
+        var response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(itemId, paths.Value.Partitions)).Similar(call);
+        switch (response.Status)
+        {
+            case ScoreStatus.Ok:
+                return TypedResults.Ok(new SimilarItemsResponse(itemId, [.. response.Items.Select(i => new SimilarItem(i.ItemId, i.Score))], response.ModelVersion));
+            case ScoreStatus.UnknownItem:
+                return NotInModel(itemId, model.Version);
+            default:
+                // Saturated, or the scoring silos are still loading the promoted version: worth retrying.
+                var seconds = Math.Max(1, (int)Math.Ceiling(response.RetryAfter.TotalSeconds));
+                http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Similar items are unavailable right now.", detail: $"{response.Detail} Retry after {seconds} s.");
+        }
+    }
+
+    private static IResult NotInModel(string itemId, string? version) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status404NotFound,
+            title: "The item is not in the model.",
+            detail: version is null
+                ? $"No model is promoted, so item '{itemId}' has no factors to compare."
+                : $"Item '{itemId}' has no factors in model version '{version}' (unknown to it, or catalogued after it was trained).");
 
     private static async Task<IResult> PutItem(
         string itemId, HttpRequest request, IGrainFactory grains, CatalogView catalog, IOptions<CatalogOptions> options, [FromKeyedServices(RecoGridClock.Key)] TimeProvider time, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ public static class UsersApi
         group.MapGet("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Rank items for a user.")
-            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which (`popularity-fallback` when no scoring node can answer, or 503 if Api:ScoringUnavailable=unavailable). Items the user interacted with, live and in the model's training data, are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which (`popularity-fallback` when no scoring node can answer, or 503 if Api:ScoringUnavailable=unavailable). Items the user interacted with, live and in the model's training data, are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items. While a user's history is thin (`Recommendations:ColdStartEvents`) popular items are blended in (`coldStart: true`); a share of positions (`Recommendations:ExplorationShare`) goes to recent items the model has no factors for yet (`exploration: true`). `explain=true` adds to each model-ranked item up to 3 of the user's own items with the largest exact shares of its score (`explanationBasis` names the history decomposed; see docs/explanations.md).")
             .Produces<RecommendationsResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -46,7 +46,8 @@ public static class UsersApi
         string? exclude,
         bool? excludeSeen,
         string? idEncoding,
-        string? retrieval)
+        string? retrieval,
+        bool? explain)
     {
         var errors = new FieldErrors();
         if (PathIds.Resolve(userId, idEncoding, out userId) is { } userProblem)
@@ -93,7 +94,7 @@ public static class UsersApi
         }
 
         RecommendationResult result;
-        var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval);
+        var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, explain ?? false);
         try
         {
             result = await grains.GetGrain<IUserGrain>(userId).Recommend(request);
@@ -118,11 +119,19 @@ public static class UsersApi
         }
 
         return TypedResults.Ok(new RecommendationsResponse(
-            [.. result.Items.Select(i => new RecommendedItem(i.ItemId, i.Score))],
+            [.. result.Items.Select(ToResponse)],
             result.Source,
             result.ModelVersion,
-            result.Retrieval));
+            result.Retrieval,
+            result.ExplanationBasis));
     }
+
+    private static RecommendedItem ToResponse(ScoredItem item) => new(
+        item.ItemId,
+        item.Score,
+        item.Slot == RecommendationSlots.Exploration ? true : null,
+        item.Slot == RecommendationSlots.ColdStart ? true : null,
+        item.Explanation is null ? null : [.. item.Explanation.Select(c => new ItemContributionResponse(c.ItemId, c.Contribution))]);
 
     private static async Task<IResult> GetUser(string userId, IGrainFactory grains, string? idEncoding)
     {

@@ -24,6 +24,7 @@ public static class GrainsServiceCollectionExtensions
     public static IServiceCollection AddRecoGridGrains(this IServiceCollection services)
     {
         services.AddValidatedOptions<UserOptions, UserOptionsValidator>(UserOptions.Section);
+        services.AddValidatedOptions<RecommendationOptions, RecommendationOptionsValidator>(RecommendationOptions.Section);
         services.AddValidatedOptions<CatalogOptions, CatalogOptionsValidator>(CatalogOptions.Section);
         services.AddValidatedOptions<PopularityOptions, PopularityOptionsValidator>(PopularityOptions.Section);
         services.AddValidatedOptions<ModelPathOptions, ModelPathOptionsValidator>(ModelPathOptions.Section);
@@ -39,6 +40,8 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<IScoringBackend, NoScoringBackend>();
         services.TryAddSingleton<IModelVersions, ActiveModelVersions>();
         services.TryAddSingleton<IModelRecommender, ModelRecommender>();
+        services.TryAddSingleton<UnfactoredItems>();
+        services.TryAddSingleton<RecommendationBlender>();
         services.AddPlacementDirector<ScoringSiloPlacement, ScoringSiloPlacementDirector>();
         return services;
     }

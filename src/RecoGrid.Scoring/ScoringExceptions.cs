@@ -46,3 +46,18 @@ public sealed class ExecutionProviderUnavailableException : Exception
     {
     }
 }
+
+/// <summary>The item has no factors in the model version (unknown to it, e.g. catalogued after it was trained).</summary>
+public sealed class ItemNotInModelException : Exception
+{
+    public ItemNotInModelException(string itemId, string modelVersion)
+        : base($"Item '{itemId}' is not in model version '{modelVersion}'.")
+    {
+        ItemId = itemId;
+        ModelVersion = modelVersion;
+    }
+
+    public string ItemId { get; }
+
+    public string ModelVersion { get; }
+}

@@ -15,11 +15,15 @@ public sealed class ScoringModel : IDisposable
 {
     private static readonly string[] TopKInputNames = [ScoringGraphNames.UserVectors, ScoringGraphNames.ItemBias, ScoringGraphNames.ExcludeIndices, ScoringGraphNames.K];
     private static readonly string[] CandidateInputNames = [ScoringGraphNames.UserVectors, ScoringGraphNames.ItemBias, ScoringGraphNames.CandidateIndices, ScoringGraphNames.K];
+    private static readonly string[] SimilarInputNames = [ScoringGraphNames.QueryVectors, ScoringGraphNames.ItemBias, ScoringGraphNames.ExcludeIndices, ScoringGraphNames.K, ScoringGraphNames.ItemInverseNorms];
     private static readonly string[] OutputNames = [ScoringGraphNames.Scores, ScoringGraphNames.Indices];
 
     private const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
     private readonly InferenceSession _topK;
     private readonly InferenceSession _candidates;
+    private readonly InferenceSession? _similar;
+    private readonly float[]? _inverseNorms;
+    private readonly OrtValue? _inverseNormsValue;
     private readonly RunOptions _runOptions = new();
     private readonly float[] _itemBias;
     private readonly OrtValue _itemBiasValue;
@@ -28,8 +32,15 @@ public sealed class ScoringModel : IDisposable
     private readonly SharedFactors? _shared;
     private int _disposed;
 
-    private ScoringModel(string version, int factors, string[] itemIds, InferenceSession topK, InferenceSession candidates, ScoringExecutionProvider provider, SharedFactors? shared)
+    private ScoringModel(string version, int factors, string[] itemIds, InferenceSession topK, InferenceSession candidates, InferenceSession? similar, ScoringExecutionProvider provider, SharedFactors? shared)
     {
+        _similar = similar;
+        if (similar is not null && shared is not null)
+        {
+            _inverseNorms = InverseNorms(shared.Tables);
+            _inverseNormsValue = OrtValue.CreateTensorValueFromMemory(_inverseNorms, [_inverseNorms.Length]);
+        }
+
         ModelVersion = version;
         Factors = factors;
         _itemIds = itemIds;
@@ -90,11 +101,12 @@ public sealed class ScoringModel : IDisposable
     {
         using var topKOptions = ExecutionProviderSelector.Create(options, warning, out var provider);
         using var candidateOptions = provider == ScoringExecutionProvider.Cuda ? ExecutionProviderSelector.Create(options, null, out _) : ExecutionProviderSelector.CreateCpu(options);
+        using var similarOptions = provider == ScoringExecutionProvider.Cuda ? ExecutionProviderSelector.Create(options, null, out _) : ExecutionProviderSelector.CreateCpu(options);
         InferenceSession? topK = null;
         try
         {
-            (topK, var candidates) = CreateSessions(artifact, shared, topKOptions, candidateOptions);
-            var model = new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], topK, candidates, provider, shared);
+            (topK, var candidates, var similar) = CreateSessions(artifact, shared, topKOptions, candidateOptions, similarOptions);
+            var model = new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], topK, candidates, similar, provider, shared);
             model.CheckMetadata();
             return model;
         }
@@ -110,8 +122,9 @@ public sealed class ScoringModel : IDisposable
             warning?.Invoke(ExecutionProviderSelector.UnavailableMessage(ex.Message) + " Scoring:AllowCpuFallback is true: scoring on the CPU.");
             using var cpuTopK = ExecutionProviderSelector.CreateCpu(options);
             using var cpuCandidates = ExecutionProviderSelector.CreateCpu(options);
-            var (cpuTopKSession, cpuCandidateSession) = CreateSessions(artifact, shared, cpuTopK, cpuCandidates);
-            return new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], cpuTopKSession, cpuCandidateSession, ScoringExecutionProvider.Cpu, shared);
+            using var cpuSimilar = ExecutionProviderSelector.CreateCpu(options);
+            var (cpuTopKSession, cpuCandidateSession, cpuSimilarSession) = CreateSessions(artifact, shared, cpuTopK, cpuCandidates, cpuSimilar);
+            return new ScoringModel(artifact.ModelVersion, artifact.Factors, [.. artifact.ItemIds], cpuTopKSession, cpuCandidateSession, cpuSimilarSession, ScoringExecutionProvider.Cpu, shared);
         }
         catch
         {
@@ -120,29 +133,73 @@ public sealed class ScoringModel : IDisposable
         }
     }
 
-    private static (InferenceSession TopK, InferenceSession Candidates) CreateSessions(ScoringModelArtifact artifact, SharedFactors? shared, SessionOptions topKOptions, SessionOptions candidateOptions)
+    private static (InferenceSession TopK, InferenceSession Candidates, InferenceSession? Similar) CreateSessions(ScoringModelArtifact artifact, SharedFactors? shared, SessionOptions topKOptions, SessionOptions candidateOptions, SessionOptions similarOptions)
     {
         if (shared is not null)
         {
             // The graphs name their factors as external data; these shared initializers supply them from our memory.
             topKOptions.AddInitializer(ScoringGraphNames.ItemFactorsTransposed, shared.Transposed);
             candidateOptions.AddInitializer(ScoringGraphNames.ItemFactors, shared.ItemMajor);
+            similarOptions.AddInitializer(ScoringGraphNames.ItemFactorsTransposed, shared.Transposed);
 
             // ONNX Runtime checks that the external data files named by a model loaded from bytes exist in this folder.
             topKOptions.AddSessionConfigEntry(ExternalDataFolderKey, shared.Tables.Directory);
             candidateOptions.AddSessionConfigEntry(ExternalDataFolderKey, shared.Tables.Directory);
+            similarOptions.AddSessionConfigEntry(ExternalDataFolderKey, shared.Tables.Directory);
         }
 
         var topK = new InferenceSession(artifact.TopKModel, topKOptions);
+        InferenceSession? candidates = null;
         try
         {
-            return (topK, new InferenceSession(artifact.CandidateModel, candidateOptions));
+            candidates = new InferenceSession(artifact.CandidateModel, candidateOptions);
+            var similar = shared is not null && artifact.SimilarModel is not null ? new InferenceSession(artifact.SimilarModel, similarOptions) : null;
+            return (topK, candidates, similar);
         }
         catch
         {
             topK.Dispose();
+            candidates?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Whether this version has the similar-items graph (it needs the external factor tables).</summary>
+    public bool HasSimilarGraph => _similar is not null;
+
+    /// <summary>Item <paramref name="index"/>'s factor row scaled to unit length (all zeros for a zero vector): a similar-items query.</summary>
+    public float[] UnitItemVector(int index)
+    {
+        var tables = _shared?.Tables ?? throw new NotSupportedException($"Model {ModelVersion} has no factor tables.");
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ItemCount);
+        var row = tables.ItemVector(index);
+        var query = new float[Factors];
+        var inverse = _inverseNorms![index];
+        for (var f = 0; f < Factors; f++)
+        {
+            query[f] = row[f] * inverse;
+        }
+
+        return query;
+    }
+
+    private static float[] InverseNorms(ItemFactorTables tables)
+    {
+        var norms = new float[tables.Items + 1];
+        for (var i = 0; i < tables.Items; i++)
+        {
+            var row = tables.ItemVector(i);
+            var sum = 0d;
+            foreach (var value in row)
+            {
+                sum += (double)value * value;
+            }
+
+            norms[i] = sum > 0 ? (float)(1 / Math.Sqrt(sum)) : 0f;
+        }
+
+        return norms;
     }
 
     /// <summary>The top-K model's metadata_props (model version, sizes, item ids) as ONNX Runtime reads them.</summary>
@@ -164,7 +221,24 @@ public sealed class ScoringModel : IDisposable
     /// Runs the full-catalogue graph for <paramref name="batch"/> user vectors (row-major in <paramref name="userVectors"/>),
     /// each with its own exclusions, returning the top <paramref name="k"/> per row (clamped to the item count).
     /// </summary>
-    public RankedItems[] RunTopK(ReadOnlySpan<float> userVectors, int batch, IReadOnlyList<ReadOnlyMemory<int>>? exclusions, int k)
+    public RankedItems[] RunTopK(ReadOnlySpan<float> userVectors, int batch, IReadOnlyList<ReadOnlyMemory<int>>? exclusions, int k) =>
+        RunMasked(_topK, TopKInputNames, userVectors, batch, exclusions, k, extra: null);
+
+    /// <summary>
+    /// Runs the similar-items graph for <paramref name="batch"/> unit query vectors (see <see cref="UnitItemVector"/>),
+    /// each with its own exclusions, returning the top <paramref name="k"/> items per row by cosine.
+    /// </summary>
+    public RankedItems[] RunSimilar(ReadOnlySpan<float> queryVectors, int batch, IReadOnlyList<ReadOnlyMemory<int>>? exclusions, int k)
+    {
+        if (_similar is null)
+        {
+            throw new NotSupportedException($"Model {ModelVersion} has no similar-items graph (it needs external factor tables).");
+        }
+
+        return RunMasked(_similar, SimilarInputNames, queryVectors, batch, exclusions, k, _inverseNormsValue);
+    }
+
+    private RankedItems[] RunMasked(InferenceSession session, string[] inputNames, ReadOnlySpan<float> userVectors, int batch, IReadOnlyList<ReadOnlyMemory<int>>? exclusions, int k, OrtValue? extra)
     {
         var maxExcluded = 1;
         if (exclusions is not null)
@@ -190,7 +264,7 @@ public sealed class ScoringModel : IDisposable
                 }
             }
 
-            return Run(_topK, TopKInputNames, userVectors, batch, excludeBuffer, maxExcluded, Math.Min(k, ItemCount));
+            return Run(session, inputNames, userVectors, batch, excludeBuffer, maxExcluded, Math.Min(k, ItemCount), extra);
         }
         finally
         {
@@ -233,7 +307,7 @@ public sealed class ScoringModel : IDisposable
         }
     }
 
-    private RankedItems[] Run(InferenceSession session, string[] inputNames, ReadOnlySpan<float> userVectors, int batch, long[] indexBuffer, int width, int k)
+    private RankedItems[] Run(InferenceSession session, string[] inputNames, ReadOnlySpan<float> userVectors, int batch, long[] indexBuffer, int width, int k, OrtValue? extra = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
@@ -256,7 +330,8 @@ public sealed class ScoringModel : IDisposable
             using var kOrtValue = OrtValue.CreateTensorValueFromMemory(kValue, [1]);
             using var scoresValue = OrtValue.CreateTensorValueFromMemory(memoryInfo, scores.AsMemory(0, batch * k), [batch, k]);
             using var indicesValue = OrtValue.CreateTensorValueFromMemory(memoryInfo, indices.AsMemory(0, batch * k), [batch, k]);
-            session.Run(_runOptions, inputNames, [userValue, _itemBiasValue, indexValue, kOrtValue], OutputNames, [scoresValue, indicesValue]);
+            OrtValue[] inputs = extra is null ? [userValue, _itemBiasValue, indexValue, kOrtValue] : [userValue, _itemBiasValue, indexValue, kOrtValue, extra];
+            session.Run(_runOptions, inputNames, inputs, OutputNames, [scoresValue, indicesValue]);
 
             var rows = new RankedItems[batch];
             for (var row = 0; row < batch; row++)
@@ -307,7 +382,9 @@ public sealed class ScoringModel : IDisposable
 
         _topK.Dispose();
         _candidates.Dispose();
+        _similar?.Dispose();
         _itemBiasValue.Dispose();
+        _inverseNormsValue?.Dispose();
         _runOptions.Dispose();
         _shared?.Dispose();
     }

@@ -54,3 +54,21 @@ public sealed record ScoringResult(string ModelVersion, IReadOnlyList<ScoredItem
     /// <summary>Distinct candidates the two-stage path ranked (0 on the exact path).</summary>
     public int Candidates { get; init; }
 }
+
+/// <summary>A request for the <see cref="Count"/> items nearest to <see cref="ItemId"/> by cosine in one model version's factor space.</summary>
+public sealed class SimilarItemsRequest
+{
+    public required string ModelVersion { get; init; }
+
+    /// <summary>The item whose neighbours are wanted (never returned itself).</summary>
+    public required string ItemId { get; init; }
+
+    /// <summary>How many items to return, 1 to <see cref="ScoringRequest.MaxCount"/>.</summary>
+    public int Count { get; init; } = 10;
+
+    /// <summary>Further item ids never to return.</summary>
+    public IReadOnlyCollection<string>? ExcludeItemIds { get; init; }
+
+    /// <summary>Optional predicate on item indices (category, catalogue availability), applied after the graph.</summary>
+    public Func<int, bool>? Filter { get; init; }
+}

@@ -57,6 +57,7 @@ public static class NodeHostingExtensions
         services.AddKnownSettings(ClusterMembershipOptions.Section, typeof(ClusterMembershipOptions));
         services.AddKnownSettings(EventOptions.Section, typeof(EventOptions));
         services.AddKnownSettings(UserOptions.Section, typeof(UserOptions));
+        services.AddKnownSettings(RecommendationOptions.Section, typeof(RecommendationOptions));
         services.AddKnownSettings(CatalogOptions.Section, typeof(CatalogOptions));
         services.AddKnownSettings(new KnownSettingsSection(
             PopularityOptions.Section,

@@ -23,6 +23,9 @@ public sealed class CatalogSnapshot(
 
     public DateTimeOffset LoadedAt { get; } = loadedAt;
 
+    /// <summary>Items written through this silo since the last refresh (not yet in <see cref="Items"/>, or newer there).</summary>
+    public IEnumerable<ItemRecord> RecentWrites => recentWrites?.Values ?? Enumerable.Empty<ItemRecord>();
+
     /// <summary>Looks an item up, seeing writes made through this silo since the last refresh.</summary>
     public bool TryGet(string itemId, [MaybeNullWhen(false)] out ItemRecord item) =>
         (recentWrites is not null && recentWrites.TryGetValue(itemId, out item)) || Items.TryGetValue(itemId, out item);

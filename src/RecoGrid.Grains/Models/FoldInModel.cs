@@ -33,6 +33,9 @@ public sealed class FoldInModel
 
     public IUserVectorSource? TrainedUsers { get; }
 
+    /// <summary>The trained users' training rows, when the version carries them (explanations of trained vectors use them).</summary>
+    public IUserHistorySource? TrainingHistory { get; init; }
+
     /// <summary>
     /// Solves a user's vector from interactions (weights summed per item, items unknown to the model ignored).
     /// Returns null when none of the items is in the model.
@@ -59,4 +62,48 @@ public sealed class FoldInModel
         FoldIn.SolveUser(items, values, result);
         return result;
     }
+
+    /// <summary>
+    /// Every history item's exact share of each target's fold-in score (see <see cref="IalsFoldIn.Explain"/>), with the
+    /// history aggregated as <see cref="SolveVector"/> does; per target, shares in history order. Targets unknown to
+    /// the model get no shares.
+    /// </summary>
+    public IReadOnlyDictionary<string, ItemShare[]> Explain(IEnumerable<(string ItemId, float Weight)> interactions, IEnumerable<string> targetIds)
+    {
+        var weights = new Dictionary<int, float>();
+        foreach (var (itemId, weight) in interactions)
+        {
+            if (ItemIndex.TryGetValue(itemId, out var index))
+            {
+                weights[index] = weights.GetValueOrDefault(index) + weight;
+            }
+        }
+
+        var items = weights.Keys.ToArray();
+        var values = items.Select(i => weights[i]).ToArray();
+        var targets = targetIds.Where(ItemIndex.ContainsKey).Distinct(StringComparer.Ordinal).ToArray();
+        var shares = FoldIn.Explain(items, values, [.. targets.Select(t => ItemIndex[t])]);
+        var result = new Dictionary<string, ItemShare[]>(targets.Length, StringComparer.Ordinal);
+        for (var t = 0; t < targets.Length; t++)
+        {
+            var row = new ItemShare[items.Length];
+            for (var j = 0; j < items.Length; j++)
+            {
+                row[j] = new ItemShare(ItemIds[items[j]], shares[(t * items.Length) + j]);
+            }
+
+            result[targets[t]] = row;
+        }
+
+        return result;
+    }
+}
+
+/// <summary>One history item's share of a fold-in score.</summary>
+public readonly record struct ItemShare(string ItemId, double Contribution);
+
+/// <summary>Where a trained user's training rows can be looked up (item ids with their summed weights).</summary>
+public interface IUserHistorySource
+{
+    bool TryGet(string userId, out IReadOnlyList<(string ItemId, float Weight)> rows);
 }

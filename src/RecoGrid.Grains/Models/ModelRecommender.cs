@@ -36,6 +36,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
             s.Vector = folded;
             s.ModelVersion = model.Version;
             s.VectorStale = false;
+            s.VectorTrained = false;
         }
         else if (s.ModelVersion != model.Version || s.Vector is null)
         {
@@ -61,6 +62,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
 
         return response.Status switch
         {
+            ScoreStatus.Ok when request.Explain && response.ModelVersion == model.Version => Explained(userId, s, model, response),
             ScoreStatus.Ok => new RecommendationResult(response.Items, RecommendationSources.Model, response.ModelVersion, response.Retrieval),
             ScoreStatus.Overloaded => throw new ScoringBusyException(response.Detail ?? "Scoring is saturated.", response.RetryAfter),
             _ => null, // The scoring silo has not loaded this version yet (or has dropped it): popularity for now.
@@ -113,6 +115,41 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         return s.TrainedErased;
     }
 
+    /// <summary>Most items an explanation lists.</summary>
+    public const int ExplanationItems = 3;
+
+    /// <summary>
+    /// Adds to each item the user's items with the largest shares of its score. A fold-in vector is decomposed over the
+    /// events it was solved from (exact: the shares sum to the served score); a trained vector over the user's training
+    /// rows when the version carries them, else over the live events (shares of the fold-in of that history).
+    /// </summary>
+    private static RecommendationResult Explained(string userId, UserState s, FoldInModel model, ScoreResponse response)
+    {
+        IEnumerable<(string ItemId, float Weight)> history = s.Recent.Select(i => (i.ItemId, i.Weight));
+        var basis = ExplanationBases.FoldIn;
+        if (s.VectorTrained)
+        {
+            if (model.TrainingHistory?.TryGet(userId, out var rows) == true)
+            {
+                history = rows;
+                basis = ExplanationBases.TrainingHistory;
+            }
+            else
+            {
+                basis = ExplanationBases.LiveHistory;
+            }
+        }
+
+        var shares = model.Explain(history, response.Items.Select(i => i.ItemId));
+        var items = response.Items.Select(item => shares.TryGetValue(item.ItemId, out var row)
+            ? item with
+            {
+                Explanation = [.. row.OrderByDescending(r => r.Contribution).Take(ExplanationItems).Select(r => new ItemContribution(r.ItemId, r.Contribution))],
+            }
+            : item);
+        return new RecommendationResult([.. items], RecommendationSources.Model, response.ModelVersion, response.Retrieval, basis);
+    }
+
     /// <summary>The user's most recent distinct items, newest first: the seeds of co-visitation candidates.</summary>
     private static string[] RecentItems(UserState s)
     {
@@ -136,6 +173,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         {
             s.Vector = vector;
             s.ModelVersion = model.Version;
+            s.VectorTrained = true;
             return true;
         }
 
@@ -147,6 +185,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
 
         s.Vector = folded;
         s.ModelVersion = model.Version;
+        s.VectorTrained = false;
         return true;
     }
 

@@ -6,4 +6,8 @@ namespace RecoGrid.Grains.Scoring;
 public interface IScoringBackend
 {
     Task<ScoreResponse> ScoreAsync(ScoreCall call, CancellationToken cancellationToken);
+
+    /// <summary>The items most similar to one item; engines without the similar-items graph say the version is not loaded.</summary>
+    Task<ScoreResponse> SimilarAsync(SimilarCall call, CancellationToken cancellationToken) =>
+        Task.FromResult(new ScoreResponse(ScoreStatus.VersionNotLoaded, [], call.ModelVersion, TimeSpan.Zero, "This silo ranks no similar items."));
 }

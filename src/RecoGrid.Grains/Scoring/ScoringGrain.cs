@@ -13,5 +13,7 @@ public sealed class ScoringGrain(IScoringBackend backend, ILocalSiloDetails silo
 {
     public Task<ScoreResponse> Score(ScoreCall call) => backend.ScoreAsync(call, CancellationToken.None);
 
+    public Task<ScoreResponse> Similar(SimilarCall call) => backend.SimilarAsync(call, CancellationToken.None);
+
     public Task<string> GetSilo() => Task.FromResult(silo.SiloAddress.ToString());
 }

@@ -27,6 +27,7 @@ public sealed partial class UserGrain(
     CatalogView catalog,
     IModelRecommender model,
     CoVisitationRecorder coVisits,
+    RecommendationBlender blender,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private readonly Guid _activation = Guid.NewGuid();
@@ -154,8 +155,10 @@ public sealed partial class UserGrain(
             source = RecommendationSources.PopularityFallback;
         }
 
+        var snapshot = await popularity.GetAsync();
         if (modelResult is not null)
         {
+            modelResult = blender.Blend(UserId, state.State, request, modelResult, snapshot, await catalog.GetAsync(), excluded);
             GrainsMetrics.RecordRecommendation(modelResult);
             return modelResult;
         }
@@ -165,7 +168,6 @@ public sealed partial class UserGrain(
             excluded.UnionWith(await model.TrainingHistoryAsync(UserId, state.State));
         }
 
-        var snapshot = await popularity.GetAsync();
         var ranking = request.Category is null
             ? snapshot.Global
             : snapshot.ByCategory.GetValueOrDefault(request.Category, []);
@@ -184,7 +186,7 @@ public sealed partial class UserGrain(
             }
         }
 
-        var result = new RecommendationResult(items.ToImmutable(), source, null);
+        var result = blender.Blend(UserId, state.State, request, new RecommendationResult(items.ToImmutable(), source, null), snapshot, view, excluded);
         GrainsMetrics.RecordRecommendation(result);
         return result;
     }

@@ -34,4 +34,7 @@ public sealed class UserState
 
     /// <summary>Whether the user was erased after <see cref="ErasureCheckedVersion"/> was trained: its trained vector and history are not used.</summary>
     [Id(10)] public bool TrainedErased { get; set; }
+
+    /// <summary>Whether <see cref="Vector"/> is the trained one from the model artifact (else a fold-in of <see cref="Recent"/>).</summary>
+    [Id(11)] public bool VectorTrained { get; set; }
 }

@@ -22,9 +22,10 @@ public interface IBatchRunner
 /// <summary>
 /// Runs batches through a <see cref="ScoringModel"/>'s full-catalogue graph, in one ONNX Runtime call per
 /// <see cref="MaxScoresPerRun"/> scores: every row of a run materializes a score per item, so a catalogue of millions
-/// runs a batch in slices (at 10 million items, 256 rows would need 10 GB per intermediate tensor).
+/// runs a batch in slices (at 10 million items, 256 rows would need 10 GB per intermediate tensor). With
+/// <paramref name="similar"/> the rows are unit item vectors run through the similar-items (cosine) graph instead.
 /// </summary>
-public sealed class ModelBatchRunner(ScoringModel model) : IBatchRunner
+public sealed class ModelBatchRunner(ScoringModel model, bool similar = false) : IBatchRunner
 {
     /// <summary>Scores (rows × items) one run may materialize: 64 M floats, 256 MB per intermediate tensor.</summary>
     public const long MaxScoresPerRun = 1L << 26;
@@ -50,7 +51,9 @@ public sealed class ModelBatchRunner(ScoringModel model) : IBatchRunner
                     k = Math.Max(k, request.K);
                 }
 
-                var rows = model.RunTopK(users.AsSpan(0, count * factors), count, exclusions, k);
+                var rows = similar
+                    ? model.RunSimilar(users.AsSpan(0, count * factors), count, exclusions, k)
+                    : model.RunTopK(users.AsSpan(0, count * factors), count, exclusions, k);
                 for (var row = 0; row < count; row++)
                 {
                     var wanted = batch[start + row].K;

@@ -13,8 +13,9 @@ internal sealed class ModelVersionHost
 
     private readonly bool _ownsModel;
 
-    public ModelVersionHost(ScoringModel model, ScoringBatcher batcher, ScoringBatcher candidateBatcher, bool ownsModel)
+    public ModelVersionHost(ScoringModel model, ScoringBatcher batcher, ScoringBatcher candidateBatcher, ScoringBatcher similarBatcher, bool ownsModel)
     {
+        SimilarBatcher = similarBatcher;
         Model = model;
         Batcher = batcher;
         CandidateBatcher = candidateBatcher;
@@ -28,6 +29,9 @@ internal sealed class ModelVersionHost
 
     /// <summary>Micro-batches two-stage requests through the candidate graph.</summary>
     public ScoringBatcher CandidateBatcher { get; }
+
+    /// <summary>Micro-batches similar-items requests through the cosine graph.</summary>
+    public ScoringBatcher SimilarBatcher { get; }
 
     public string Version => Model.ModelVersion;
 
@@ -66,6 +70,7 @@ internal sealed class ModelVersionHost
         {
             await Batcher.DisposeAsync();
             await CandidateBatcher.DisposeAsync();
+            await SimilarBatcher.DisposeAsync();
             if (_ownsModel)
             {
                 Model.Dispose();

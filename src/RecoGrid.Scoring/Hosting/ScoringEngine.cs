@@ -112,6 +112,7 @@ public sealed class ScoringEngine : IAsyncDisposable
             model,
             new ScoringBatcher(model.ModelVersion, _runnerFactory(model), _options, _timeProvider),
             new ScoringBatcher(model.ModelVersion, _candidateRunnerFactory(model), _options, _timeProvider),
+            new ScoringBatcher(model.ModelVersion, new ModelBatchRunner(model, similar: true), _options, _timeProvider),
             ownsModel);
         var retired = new List<ModelVersionHost>();
         lock (_writeGate)
@@ -249,6 +250,67 @@ public sealed class ScoringEngine : IAsyncDisposable
             // Too few over-fetched items passed the filter: score exactly the passing items.
             cancellationToken.ThrowIfCancellationRequested();
             return ScoreEveryPassingItem(model, request, new HashSet<int>(excluded), items, RetrievalMode.Exact) ?? new ScoringResult(model.ModelVersion, items, UsedCandidateFallback: false);
+        }
+        finally
+        {
+            host.Release();
+        }
+    }
+
+    /// <summary>
+    /// The items nearest to one item by cosine in the version's factor space, through the similar-items graph and its
+    /// micro-batcher: the item itself, unavailable and excluded items never appear, and the filter is applied by
+    /// over-fetching (the whole catalogue is ranked when too few of the over-fetched items pass).
+    /// </summary>
+    /// <exception cref="ModelVersionNotLoadedException">The version is not loaded.</exception>
+    /// <exception cref="ItemNotInModelException">The item has no factors in the version.</exception>
+    /// <exception cref="ScoringOverloadedException">The version's queue is full.</exception>
+    public async Task<ScoringResult> SimilarAsync(SimilarItemsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Count is < 1 or > ScoringRequest.MaxCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Count, $"Count must be between 1 and {ScoringRequest.MaxCount}.");
+        }
+
+        var host = Acquire(request.ModelVersion);
+        try
+        {
+            var model = host.Model;
+            if (!model.TryGetIndex(request.ItemId, out var index))
+            {
+                throw new ItemNotInModelException(request.ItemId, model.ModelVersion);
+            }
+
+            if (!model.HasSimilarGraph)
+            {
+                throw new NotSupportedException($"Model version '{model.ModelVersion}' was exported without factor tables, so it has no similar-items graph.");
+            }
+
+            var excluded = new List<int> { index };
+            foreach (var id in request.ExcludeItemIds ?? [])
+            {
+                if (model.TryGetIndex(id, out var other))
+                {
+                    excluded.Add(other);
+                }
+            }
+
+            var query = model.UnitItemVector(index);
+            var fetch = request.Filter is null
+                ? Math.Min(request.Count, model.ItemCount)
+                : (int)Math.Min((long)request.Count * _options.OverFetchFactor, model.ItemCount);
+            var exclusions = excluded.ToArray();
+            var ranked = await host.SimilarBatcher.SubmitAsync(new BatchRequest(query, exclusions, fetch), cancellationToken);
+            var items = ResultSelector.Select(ranked, model, request.Filter, request.Count);
+            if (request.Filter is not null && items.Count < request.Count && fetch < model.ItemCount)
+            {
+                // A narrow filter: rank every item once, still in the graph, and keep what passes.
+                ranked = await host.SimilarBatcher.SubmitAsync(new BatchRequest(query, exclusions, model.ItemCount), cancellationToken);
+                items = ResultSelector.Select(ranked, model, request.Filter, request.Count);
+            }
+
+            return new ScoringResult(model.ModelVersion, items, UsedCandidateFallback: false);
         }
         finally
         {

@@ -6,7 +6,7 @@ using DataType = RecoGrid.Scoring.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace RecoGrid.Scoring.Onnx;
 
-/// <summary>Builds the two ONNX scoring graphs (full-catalogue top-K and candidate list) from item factors.</summary>
+/// <summary>Builds the ONNX scoring graphs (full-catalogue top-K, candidate list, similar items) from item factors.</summary>
 public static class ItemFactorModelExporter
 {
     /// <summary>Catalogues up to this size also carry their item ids in the top-K model's metadata (item_ids.txt always does).</summary>
@@ -51,7 +51,35 @@ public static class ItemFactorModelExporter
         var bytes = tables.Length * sizeof(float);
         var topK = BuildTopKModel(modelVersion, items, factors, ExternalFloats(ItemFactorsTransposed, [factors, items + 1], ItemFactorTables.TransposedFileName, bytes), itemIds);
         var candidates = BuildCandidateModel(modelVersion, items, factors, ExternalFloats(ItemFactors, [items + 1, factors], ItemFactorTables.ItemMajorFileName, bytes));
-        return new ScoringModelArtifact(modelVersion, factors, itemIds.ToArray(), topK.ToByteArray(), candidates.ToByteArray(), tables);
+        return new ScoringModelArtifact(modelVersion, factors, itemIds.ToArray(), topK.ToByteArray(), candidates.ToByteArray(), tables, similarModel: ExportSimilar(modelVersion, items, factors));
+    }
+
+    /// <summary>
+    /// The similar-items graph of a version whose factor tables are external data: cosine of unit query vectors against
+    /// every item (a MatMul with the transposed table, times the items' inverse norms), availability bias, exclusions,
+    /// TopK. It reads the same table file as the top-K graph, so versions exported before it existed get it at load.
+    /// </summary>
+    public static byte[] ExportSimilar(string modelVersion, int items, int factors)
+    {
+        var bytes = (long)(items + 1) * factors * sizeof(float);
+        var graph = new GraphProto { Name = "recogrid_similar" };
+        graph.Initializer.Add(ExternalFloats(ItemFactorsTransposed, [factors, items + 1], ItemFactorTables.TransposedFileName, bytes));
+        graph.Input.Add(Value(QueryVectors, DataType.Float, "batch", factors));
+        graph.Input.Add(Value(ItemBias, DataType.Float, items + 1));
+        graph.Input.Add(Value(ExcludeIndices, DataType.Int64, "batch", "excluded"));
+        graph.Input.Add(Value(K, DataType.Int64, 1));
+        graph.Input.Add(Value(ItemInverseNorms, DataType.Float, items + 1));
+        graph.Node.Add(Node("MatMul", "dot", [QueryVectors, ItemFactorsTransposed], ["dot"]));
+        graph.Node.Add(Node("Mul", "cosine", ["dot", ItemInverseNorms], ["cosine"]));
+        graph.Node.Add(Node("Add", "add_bias", ["cosine", ItemBias], ["biased"]));
+        graph.Node.Add(Node("Shape", "exclude_shape", [ExcludeIndices], ["exclude_shape"]));
+        graph.Node.Add(Node("ConstantOfShape", "exclude_updates", ["exclude_shape"], ["exclude_updates"],
+            Tensor("value", Floats("suppressed", [1], SuppressedScore))));
+        graph.Node.Add(Node("ScatterElements", "exclude", ["biased", ExcludeIndices, "exclude_updates"], ["masked"], Int("axis", 1)));
+        graph.Node.Add(Node("TopK", "topk", ["masked", K], [Scores, Indices], Int("axis", 1), Int("largest", 1), Int("sorted", 1)));
+        graph.Output.Add(Value(Scores, DataType.Float, "batch", "k"));
+        graph.Output.Add(Value(Indices, DataType.Int64, "batch", "k"));
+        return NewModel(modelVersion, items, factors, "similar", graph).ToByteArray();
     }
 
     private static ModelProto BuildTopKModel(string version, int items, int factors, TensorProto factorTensor, IReadOnlyList<string> itemIds)

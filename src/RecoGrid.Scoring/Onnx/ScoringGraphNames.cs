@@ -15,6 +15,12 @@ public static class ScoringGraphNames
     /// <summary>int64 [batch, candidates]: the candidate variant's item indices per row, padded with the dummy item index.</summary>
     public const string CandidateIndices = "candidate_indices";
 
+    /// <summary>float32 [batch, factors]: the similar-items graph's query item vectors, each of unit length.</summary>
+    public const string QueryVectors = "query_vectors";
+
+    /// <summary>float32 [items + 1]: 1 / ‖y_i‖ per item (0 for a zero vector and the dummy), so a dot product becomes a cosine.</summary>
+    public const string ItemInverseNorms = "item_inverse_norms";
+
     /// <summary>int64 [1]: how many results per row TopK returns.</summary>
     public const string K = "k";
 

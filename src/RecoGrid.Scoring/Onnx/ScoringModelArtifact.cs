@@ -15,12 +15,17 @@ public sealed class ScoringModelArtifact : IDisposable
     /// <summary>File name of the candidate-list graph inside an artifact directory.</summary>
     public const string CandidatesFileName = "candidates.onnx";
 
+    /// <summary>File name of the similar-items graph (cosine in factor space) inside an artifact directory.</summary>
+    public const string SimilarFileName = "similar.onnx";
+
     /// <summary>Side file with one item id per line, in index order (also kept in the top-K model's metadata).</summary>
     public const string ItemIdsFileName = "item_ids.txt";
 
     /// <param name="tables">The factor tables the graphs read as external data; null for graphs with embedded factors.</param>
-    public ScoringModelArtifact(string modelVersion, int factors, string[] itemIds, byte[] topKModel, byte[] candidateModel, ItemFactorTables? tables = null, AnnIndex? annIndex = null)
+    /// <param name="similarModel">The similar-items graph; null when the artifact has none (it needs external factor tables).</param>
+    public ScoringModelArtifact(string modelVersion, int factors, string[] itemIds, byte[] topKModel, byte[] candidateModel, ItemFactorTables? tables = null, AnnIndex? annIndex = null, byte[]? similarModel = null)
     {
+        SimilarModel = tables is null ? null : similarModel;
         ModelVersion = modelVersion;
         Factors = factors;
         ItemIds = itemIds;
@@ -44,6 +49,9 @@ public sealed class ScoringModelArtifact : IDisposable
 
     /// <summary>Serialized ONNX model: user vectors × per-row candidate lists → top K among the candidates.</summary>
     public byte[] CandidateModel { get; }
+
+    /// <summary>Serialized ONNX model: unit query item vectors → top K items by cosine; null without factor tables.</summary>
+    public byte[]? SimilarModel { get; }
 
     /// <summary>The item factors the graphs read; null for an artifact saved before factors moved to external data.</summary>
     public ItemFactorTables? Tables { get; }
@@ -72,6 +80,10 @@ public sealed class ScoringModelArtifact : IDisposable
         await File.WriteAllBytesAsync(Path.Combine(directory, TopKFileName), TopKModel, cancellationToken);
         await File.WriteAllBytesAsync(Path.Combine(directory, CandidatesFileName), CandidateModel, cancellationToken);
         await File.WriteAllLinesAsync(Path.Combine(directory, ItemIdsFileName), ItemIds, cancellationToken);
+        if (SimilarModel is not null)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(directory, SimilarFileName), SimilarModel, cancellationToken);
+        }
         if (Tables is not null)
         {
             await Task.Run(() => Tables.CopyTo(directory), cancellationToken);
@@ -96,7 +108,13 @@ public sealed class ScoringModelArtifact : IDisposable
         try
         {
             var index = File.Exists(Path.Combine(directory, AnnIndex.InfoFileName)) ? AnnIndex.View(directory) : null;
-            return new ScoringModelArtifact(modelVersion, factors, ids, topK, candidates, tables, index);
+            var similarPath = Path.Combine(directory, SimilarFileName);
+            var similar = tables is null
+                ? null
+                : File.Exists(similarPath)
+                    ? await File.ReadAllBytesAsync(similarPath, cancellationToken)
+                    : ItemFactorModelExporter.ExportSimilar(modelVersion, ids.Length, factors); // exported before the graph existed
+            return new ScoringModelArtifact(modelVersion, factors, ids, topK, candidates, tables, index, similar);
         }
         catch
         {

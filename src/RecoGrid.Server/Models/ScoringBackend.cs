@@ -53,4 +53,45 @@ public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : 
             return new ScoreResponse(ScoreStatus.VersionNotLoaded, ImmutableArray<Abstractions.ScoredItem>.Empty, call.ModelVersion, TimeSpan.Zero, missing.Message);
         }
     }
+
+    public async Task<ScoreResponse> SimilarAsync(SimilarCall call, CancellationToken cancellationToken)
+    {
+        var view = await catalog.GetAsync(cancellationToken);
+        var model = engine.GetModel(call.ModelVersion);
+        if (model is null)
+        {
+            return new ScoreResponse(ScoreStatus.VersionNotLoaded, [], call.ModelVersion, TimeSpan.Zero,
+                $"Model version '{call.ModelVersion}' is not loaded here (active: {engine.ActiveVersion ?? "none"}).");
+        }
+
+        var ids = model.ItemIds;
+        var category = call.Category;
+        try
+        {
+            var result = await engine.SimilarAsync(new SimilarItemsRequest
+            {
+                ModelVersion = call.ModelVersion,
+                ItemId = call.ItemId,
+                Count = call.Count,
+                Filter = index => view.IsRecommendable(ids[index], category),
+            }, cancellationToken);
+            return ScoreResponse.Ranked(result.ModelVersion, [.. result.Items.Select(i => new Abstractions.ScoredItem(i.ItemId, i.Score))]);
+        }
+        catch (ScoringOverloadedException overloaded)
+        {
+            return new ScoreResponse(ScoreStatus.Overloaded, [], call.ModelVersion, overloaded.RetryAfter, overloaded.Message);
+        }
+        catch (ModelVersionNotLoadedException missing)
+        {
+            return new ScoreResponse(ScoreStatus.VersionNotLoaded, [], call.ModelVersion, TimeSpan.Zero, missing.Message);
+        }
+        catch (ItemNotInModelException unknown)
+        {
+            return new ScoreResponse(ScoreStatus.UnknownItem, [], call.ModelVersion, TimeSpan.Zero, unknown.Message);
+        }
+        catch (NotSupportedException unsupported)
+        {
+            return new ScoreResponse(ScoreStatus.Unsupported, [], call.ModelVersion, TimeSpan.Zero, unsupported.Message);
+        }
+    }
 }
