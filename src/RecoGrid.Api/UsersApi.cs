@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Experiments;
 using RecoGrid.Server.Ingestion;
 
 namespace RecoGrid.Api;
@@ -13,7 +14,7 @@ public static class UsersApi
         group.MapGet("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Rank items for a user.")
-            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items.")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which. Items the user interacted with are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items. Every reply has a `recommendationId` (send it with the events that follow); while an experiment runs, `experimentId` and `variant` say which variant's model ranked the user.")
             .Produces<RecommendationsResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -42,7 +43,8 @@ public static class UsersApi
         string? exclude,
         bool? excludeSeen,
         string? idEncoding,
-        string? retrieval)
+        string? retrieval,
+        ExperimentServing experiments)
     {
         var errors = new FieldErrors();
         if (PathIds.Resolve(userId, idEncoding, out userId) is { } userProblem)
@@ -88,11 +90,12 @@ public static class UsersApi
             return errors.ToProblem("The recommendation request is invalid.");
         }
 
+        var placement = experiments.Place(userId);
         RecommendationResult result;
         try
         {
             result = await grains.GetGrain<IUserGrain>(userId).Recommend(
-                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval));
+                new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, placement?.Variant.ModelVersion));
         }
         catch (ScoringBusyException busy)
         {
@@ -101,11 +104,17 @@ public static class UsersApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Ranking is saturated.", detail: $"{busy.Message} Retry after {seconds} s.");
         }
 
+        var served = experiments.Served(placement, result);
         return TypedResults.Ok(new RecommendationsResponse(
             [.. result.Items.Select(i => new RecommendedItem(i.ItemId, i.Score))],
             result.Source,
             result.ModelVersion,
-            result.Retrieval));
+            result.Retrieval)
+        {
+            RecommendationId = served.RecommendationId,
+            ExperimentId = served.ExperimentId,
+            Variant = served.Variant,
+        });
     }
 
     private static async Task<IResult> GetUser(string userId, IGrainFactory grains, string? idEncoding)
