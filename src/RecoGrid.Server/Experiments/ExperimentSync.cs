@@ -43,6 +43,23 @@ public sealed partial class ExperimentSync(
         }
     }
 
+    /// <summary>Reads the experiment list once before the node serves (the silo has started by now), so a restarted node assigns at once.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(TimeSpan.FromSeconds(30));
+            await SyncNowAsync(bounded.Token);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogSyncFailed(exception);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.FlushInterval);
