@@ -39,9 +39,10 @@ public sealed class ClusterTests : IAsyncLifetime
         var data = await RegisterModelAsync();
         await using var api = await ServerProcess.StartAsync(Path.Combine(_root, "api"), Node(clusterId, "redis", redis.ConnectionString), "api");
         await using var all = await ServerProcess.StartAsync(Path.Combine(_root, "all"), Node(clusterId, "redis", redis.ConnectionString), "all");
+        ShareAdminKey(api, "api", all, "all");
 
         await AssertOneClusterAsync(api, all);
-        (await api.Http.PostAsync("/v1/admin/models/v1:promote", null)).EnsureSuccessStatusCode();
+        (await api.Http.PostAsync("/v1/admin/models/v1:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
         var recs = await WaitForModelAsync(api, data.UserIds[0]);
         Assert.Equal("v1", recs.GetProperty("modelVersion").GetString());
         Assert.Equal(5, recs.GetProperty("items").GetArrayLength());
@@ -53,7 +54,19 @@ public sealed class ClusterTests : IAsyncLifetime
         var clusterId = "table-" + Guid.NewGuid().ToString("N");
         await using var first = await ServerProcess.StartAsync(Path.Combine(_root, "first"), Node(clusterId, "azure", null), "all");
         await using var second = await ServerProcess.StartAsync(Path.Combine(_root, "second"), Node(clusterId, "azure", null), "all");
+        ShareAdminKey(first, "first", second, "second");
         await AssertOneClusterAsync(first, second);
+    }
+
+    // The keys live in the cluster's shared store: the first node bootstraps the admin key into its data folder, and a
+    // node joining later finds an active admin key and writes none, so a client uses the first node's key everywhere.
+    private void ShareAdminKey(ServerProcess first, string firstDir, ServerProcess joined, string joinedDir)
+    {
+        Assert.True(first.Http.DefaultRequestHeaders.Contains("X-Api-Key"), "the first node wrote no admin key");
+        if (!File.Exists(Path.Combine(_root, joinedDir, "admin.key")))
+        {
+            TestClients.WithKey(joined.Http, TestClients.AdminKey(Path.Combine(_root, firstDir)));
+        }
     }
 
     [Fact]

@@ -45,8 +45,8 @@ public sealed class TwoStageServingTests : IAsyncLifetime
         var app = ServeHost.Build(new ServeSettings { Urls = $"http://127.0.0.1:{port}", DataDir = DataDir, Overrides = settings });
         _apps.Add(app);
         await app.StartAsync();
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        using var promoted = await http.PostAsync("/v1/admin/models/v1:promote", null);
+        var http = TestClients.Admin(port, DataDir);
+        using var promoted = await http.PostAsync("/v1/admin/models/v1:promote", TestClients.EmptyJson());
         Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
         return http;
     }

@@ -57,7 +57,9 @@ public sealed class CoVisitationTests(ClusterFixture fixture)
         await fixture.Grains.Log(user, At(a, 0));
         await fixture.Grains.Log(user, At(b, 1));
 
-        // A log append returns once the user grain has applied it, so the silo's recorder holds the co-visit now.
+        // The log hands records to the user's grain when it is active, and an inactive one catches up when it is next
+        // called: once a read has brought it up to date, the silo's recorder holds the co-visit.
+        await fixture.Grains.GetGrain<IUserGrain>(user).GetSummary();
         var recorder = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<CoVisitationRecorder>();
         await recorder.FlushAsync();
 

@@ -150,18 +150,8 @@ public sealed unsafe class ItemFactorTables : IDisposable
     /// <summary>Takes another reference (a model loaded from the artifact); dispose it when done.</summary>
     public ItemFactorTables Acquire()
     {
-        var current = Volatile.Read(ref _references);
-        while (true)
-        {
-            ObjectDisposedException.ThrowIf(current <= 0, this);
-            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
-            if (seen == current)
-            {
-                return this;
-            }
-
-            current = seen;
-        }
+        SharedReference.Acquire(ref _references, this);
+        return this;
     }
 
     /// <summary>Releases one reference; the memory is released with the last.</summary>

@@ -327,18 +327,8 @@ public sealed class AnnIndex : IDisposable
     /// <summary>Takes another reference (a model that searches the index); dispose it when done.</summary>
     public AnnIndex Acquire()
     {
-        var current = Volatile.Read(ref _references);
-        while (true)
-        {
-            ObjectDisposedException.ThrowIf(current <= 0, this);
-            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
-            if (seen == current)
-            {
-                return this;
-            }
-
-            current = seen;
-        }
+        SharedReference.Acquire(ref _references, this);
+        return this;
     }
 
     /// <summary>Releases one reference; the native index is freed with the last.</summary>

@@ -117,7 +117,7 @@ internal sealed class AzureLogPartitionWriter : ILogPartitionWriter
     public async Task<long> AppendAsync(IReadOnlyList<LogAppend> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var bytes = MeasureAppend(records);
+        var bytes = SegmentFormat.MeasureAppend(records, MaxAppendBytes);
         if (Interlocked.Exchange(ref _busy, 1) != 0)
         {
             throw new InvalidOperationException($"Partition {Partition}: another append is still in progress; a writer takes one append at a time (share it through a LogGroupCommitter).");
@@ -160,30 +160,6 @@ internal sealed class AzureLogPartitionWriter : ILogPartitionWriter
         await ReleaseLeaseAsync();
         _state.ReleaseWriter();
         _stopRenewing.Dispose();
-    }
-
-    private static int MeasureAppend(IReadOnlyList<LogAppend> records)
-    {
-        if (records.Count == 0)
-        {
-            throw new ArgumentException("An append needs at least one record.", nameof(records));
-        }
-
-        long bytes = 0;
-        for (var i = 0; i < records.Count; i++)
-        {
-            var length = records[i].Payload.Length;
-            if (length > SegmentFormat.MaxPayloadBytes)
-            {
-                throw new ArgumentException($"Record {i} has a {length}-byte payload; the most a record may hold is {SegmentFormat.MaxPayloadBytes}.", nameof(records));
-            }
-
-            bytes += SegmentFormat.RecordSize(length);
-        }
-
-        return bytes <= MaxAppendBytes
-            ? (int)bytes
-            : throw new ArgumentException($"An append of {bytes} bytes is larger than the {MaxAppendBytes} one append may hold; split it.", nameof(records));
     }
 
     private void ThrowIfUnusable()

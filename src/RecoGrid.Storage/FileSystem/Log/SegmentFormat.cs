@@ -14,6 +14,34 @@ namespace RecoGrid.Storage.FileSystem.Log;
 /// </summary>
 internal static class SegmentFormat
 {
+    /// <summary>
+    /// The encoded size of an append of <paramref name="records"/>; throws when it is empty, a payload is larger than a
+    /// record may hold, or the whole is larger than <paramref name="maxAppendBytes"/> (the backend's bound).
+    /// </summary>
+    public static int MeasureAppend(IReadOnlyList<LogAppend> records, long maxAppendBytes)
+    {
+        if (records.Count == 0)
+        {
+            throw new ArgumentException("An append needs at least one record.", nameof(records));
+        }
+
+        long bytes = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var length = records[i].Payload.Length;
+            if (length > MaxPayloadBytes)
+            {
+                throw new ArgumentException($"Record {i} has a {length}-byte payload; the most a record may hold is {MaxPayloadBytes}.", nameof(records));
+            }
+
+            bytes += RecordSize(length);
+        }
+
+        return bytes <= maxAppendBytes
+            ? (int)bytes
+            : throw new ArgumentException($"An append of {bytes} bytes is larger than the {maxAppendBytes} one append may hold; split it.", nameof(records));
+    }
+
     public const int Version = 1;
     public const int HeaderSize = 32;
     public const int RecordHeaderSize = 26;

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Ingestion benchmark: POST /v1/events through wrk against a real `recogrid serve`, fsync on and off, and the
+HTTP-only ceiling (/v1/events:validate), alternating per round; prints each run and the medians.
+
+Usage: python3 loadtest/bench/ingestion.py [--rounds 3] [--seconds 20] [--connections 64] [--batch 100]
+Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
+Run it on a quiet machine: it prints the load average before and after.
+"""
+import argparse, json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
+LUA = os.path.join(ROOT, "loadtest/wrk/events.lua")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Node:
+    def __init__(self, settings):
+        self.dir = tempfile.mkdtemp(prefix="recogrid-ingest-", dir=os.environ.get("BENCH_DIR"))
+        self.port = free_port()
+        env = dict(os.environ)
+        env["RECOGRID__Logging__LogLevel__Default"] = "Warning"
+        env["RECOGRID__Limits__RequestsPerSecond"] = "0"
+        env["RECOGRID__Api__MaxEventBatchSize"] = "1000"
+        env["RECOGRID__Orleans__SiloPort"] = str(free_port())
+        env["RECOGRID__Orleans__GatewayPort"] = str(free_port())
+        for k, v in settings.items():
+            env["RECOGRID__" + k.replace(":", "__")] = v
+        self.proc = subprocess.Popen(["dotnet", DLL, "serve", "--urls", f"http://127.0.0.1:{self.port}", "--data-dir", self.dir],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except Exception:
+                pass
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise SystemExit("the node did not become ready")
+            time.sleep(0.2)
+        self.key = open(os.path.join(self.dir, "admin.key")).read().strip()
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wrk(node, target, seconds, connections, batch, seed):
+    env = dict(os.environ, USERS="1000000", BATCH=str(batch), TARGET=target, API_KEY=node.key, SEED=str(seed))
+    before = cpu_seconds(node.proc.pid)
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", LUA, f"http://127.0.0.1:{node.port}"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(node.proc.pid) - before
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        v = float(m.group(1))
+        return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"events_per_s": rps * batch, "requests_per_s": rps, "p50_ms": pct(50), "p99_ms": pct(99),
+            "server_cpu_us_per_event": cpu / max(1, total * batch) * 1e6, "non2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    if not os.path.exists(DLL):
+        raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+    load_before = open("/proc/loadavg").read().strip()
+    configs = [("events, fsync on", {}, "/v1/events"),
+               ("events, fsync off", {"Storage:FlushToDisk": "false"}, "/v1/events"),
+               ("validate only (HTTP ceiling)", {}, "/v1/events:validate")]
+    results = {name: [] for name, _, _ in configs}
+    for r in range(a.rounds):
+        order = configs if r % 2 == 0 else list(reversed(configs))
+        for name, settings, target in order:
+            node = Node(settings)
+            try:
+                wrk(node, target, a.warmup, a.connections, a.batch, 100 + r)
+                res = wrk(node, target, a.seconds, a.connections, a.batch, r)
+            finally:
+                node.close()
+            results[name].append(res)
+            print(f"round {r + 1} {name}: {res['events_per_s']:,.0f} events/s, p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms, "
+                  f"{res['server_cpu_us_per_event']:.2f} µs server CPU/event, non-2xx {res['non2xx']}", flush=True)
+    load_after = open("/proc/loadavg").read().strip()
+    print(f"\nload average before: {load_before}; after: {load_after}")
+    print(f"{a.connections} connections, {a.batch} events per request, 1,000,000 Zipf users, {a.seconds} s per run, medians of {a.rounds}:")
+    for name, runs in results.items():
+        med = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
+        print(f"  {name}: {med['events_per_s']:,.0f} events/s, p50 {med['p50_ms']:.1f} ms, p99 {med['p99_ms']:.1f} ms, {med['server_cpu_us_per_event']:.2f} µs CPU/event")
+    if a.json:
+        json.dump({"load_before": load_before, "load_after": load_after, "results": results}, open(a.json, "w"), indent=2)
+
+
+if __name__ == "__main__":
+    main()
