@@ -2,7 +2,10 @@ using System.Collections.Immutable;
 
 namespace RecoGrid.Abstractions;
 
-/// <summary>A request for a user's recommendations; <see cref="Retrieval"/> is "exact", "ann" or null (the catalogue size decides).</summary>
+/// <summary>
+/// A request for a user's recommendations; <see cref="Retrieval"/> is "exact", "ann" or null (the catalogue size decides);
+/// <see cref="ModelVersion"/> asks for a loaded version other than the promoted one (an experiment's variant), null for the promoted one.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("recogrid.recommendation-request.v1")]
 public sealed record RecommendationRequest(
     [property: Id(0)] int Count,
@@ -10,7 +13,8 @@ public sealed record RecommendationRequest(
     [property: Id(2)] ImmutableArray<string> Exclude,
     [property: Id(3)] bool ExcludeSeen,
     [property: Id(4)] string? Retrieval = null,
-    [property: Id(5)] bool Explain = false);
+    [property: Id(5)] bool Explain = false,
+    [property: Id(6)] string? ModelVersion = null);
 
 /// <summary>
 /// One recommended item and its score. <see cref="Slot"/> says why a blended list holds it (null: the list's own

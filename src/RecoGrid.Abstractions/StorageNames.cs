@@ -14,4 +14,7 @@ public static class StorageNames
 
     /// <summary>API keys (hashes and scopes), shared by every node of a cluster.</summary>
     public const string Keys = "keys";
+
+    /// <summary>A/B experiments: definitions and per-variant counters.</summary>
+    public const string Experiments = "experiments";
 }

@@ -66,6 +66,7 @@ public static class ApiRegistration
             v1.MapModelsApi();
             v1.MapKeysApi();
             v1.MapRetrainingApi();
+            v1.MapExperimentsApi();
             v1.MapClusterApi();
             app.MapConsole();
         }

@@ -64,7 +64,17 @@ public sealed record RecommendationsResponse(
     string Source,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? ModelVersion,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Retrieval = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExplanationBasis = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExplanationBasis = null)
+{
+    /// <summary>Names this response; events that follow it may carry it (<c>recommendationId</c>) for experiment attribution.</summary>
+    public string RecommendationId { get; init; } = "";
+
+    /// <summary>The running experiment the user is in, or null.</summary>
+    public string? ExperimentId { get; init; }
+
+    /// <summary>The user's variant in that experiment, or null.</summary>
+    public string? Variant { get; init; }
+}
 
 /// <summary>One interaction as GET /v1/users/{userId} shows it.</summary>
 public sealed record InteractionResponse(string ItemId, string Type, float Weight, float? Value, DateTimeOffset Timestamp);

@@ -4,6 +4,7 @@ using RecoGrid.Abstractions;
 using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Telemetry;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Experiments;
 using RecoGrid.Server.Ingestion;
 
 namespace RecoGrid.Api;
@@ -16,7 +17,7 @@ public static class EventsApi
         group.MapPost("/events", PostEvents)
             .WithName("PostEvents")
             .WithSummary("Record a batch of interaction events.")
-            .WithDescription("Accepts 1..Api:MaxEventBatchSize events, all or nothing. Answers 202 only once every event is durable in the interaction log; 503 with Retry-After (nothing recorded) when the log cannot make them durable. An event may carry a client `eventId` (up to 128 characters): a repeat of a recent id for the same user is acknowledged as a duplicate and not counted again. The body is {\"events\": [...]} or a bare array.")
+            .WithDescription("Accepts 1..Api:MaxEventBatchSize events, all or nothing. Answers 202 only once every event is durable in the interaction log; 503 with Retry-After (nothing recorded) when the log cannot make them durable. An event may carry a client `eventId` (up to 128 characters): a repeat of a recent id for the same user is acknowledged as a duplicate and not counted again. An event may carry the `recommendationId` of the recommendation response it followed: it must be one this service issued (to this user, in a known experiment), and counts for that response's experiment variant. The body is {\"events\": [...]} or a bare array.")
             .Accepts<EventBatchRequest>("application/json")
             .Produces<EventsAccepted>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
@@ -40,15 +41,18 @@ public static class EventsApi
         IOptions<ApiOptions> api,
         IOptions<EventOptions> eventOptions,
         [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
+        ExperimentServing experiments,
         CancellationToken cancellationToken)
     {
-        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken, countRejected: true);
+        var hits = new List<ExperimentHit>();
+        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken, countRejected: true, experiments, hits);
         if (problem is not null)
         {
             return problem;
         }
 
         var result = await ingestion.IngestAsync(logged!);
+        experiments.Followed(hits, result.Duplicates);
         return TypedResults.Accepted((string?)null, new EventsAccepted(result.Accepted, result.Duplicates));
     }
 
@@ -57,15 +61,17 @@ public static class EventsApi
         IOptions<ApiOptions> api,
         IOptions<EventOptions> eventOptions,
         [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
+        ExperimentServing experiments,
         CancellationToken cancellationToken)
     {
-        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken, countRejected: false);
+        var (logged, problem) = await ReadBatchAsync(request, api.Value, eventOptions.Value, time, cancellationToken, countRejected: false, experiments, []);
         return problem ?? TypedResults.Ok(new EventsValid(logged!.Count));
     }
 
     /// <summary>Reads and validates a batch; returns the events ready for the log, or the problem to answer with.</summary>
     private static async Task<(List<LoggedEvent>? Events, IResult? Problem)> ReadBatchAsync(
-        HttpRequest request, ApiOptions api, EventOptions eventOptions, TimeProvider time, CancellationToken cancellationToken, bool countRejected)
+        HttpRequest request, ApiOptions api, EventOptions eventOptions, TimeProvider time, CancellationToken cancellationToken, bool countRejected,
+        ExperimentServing experiments, List<ExperimentHit> hits)
     {
         var (body, problem) = await RequestBody.ReadAsync<JsonElement>(request, cancellationToken);
         if (problem is not null)
@@ -109,6 +115,11 @@ public static class EventsApi
             if (EventRules.ValidateForLog(events[i], field, eventOptions, now, errors) is { } valid && errors.IsEmpty)
             {
                 logged.Add(valid);
+            }
+
+            if (await experiments.CheckAsync(events[i], field, errors) is { } hit)
+            {
+                hits.Add(hit);
             }
         }
 

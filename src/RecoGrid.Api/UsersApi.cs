@@ -3,6 +3,7 @@ using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
 using RecoGrid.Grains.Popularity;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Experiments;
 using RecoGrid.Server.Ingestion;
 
 namespace RecoGrid.Api;
@@ -15,7 +16,7 @@ public static class UsersApi
         group.MapGet("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("Rank items for a user.")
-            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which (`popularity-fallback` when no scoring node can answer, or 503 if Api:ScoringUnavailable=unavailable). Items the user interacted with, live and in the model's training data, are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items. While a user's history is thin (`Recommendations:ColdStartEvents`) popular items are blended in (`coldStart: true`); a share of positions (`Recommendations:ExplorationShare`) goes to recent items the model has no factors for yet (`exploration: true`). `explain=true` adds to each model-ranked item up to 3 of the user's own items with the largest exact shares of its score (`explanationBasis` names the history decomposed; see docs/explanations.md).")
+            .WithDescription("Uses the promoted model when the user has a vector for it, otherwise decayed popularity; `source` says which (`popularity-fallback` when no scoring node can answer, or 503 if Api:ScoringUnavailable=unavailable). Items the user interacted with, live and in the model's training data, are excluded unless excludeSeen=false. Large catalogues are ranked in two stages (ANN candidates, then the model); `retrieval=exact|ann` asks for a path and `retrieval` in the reply says which ranked the items. While a user's history is thin (`Recommendations:ColdStartEvents`) popular items are blended in (`coldStart: true`); a share of positions (`Recommendations:ExplorationShare`) goes to recent items the model has no factors for yet (`exploration: true`). `explain=true` adds to each model-ranked item up to 3 of the user's own items with the largest exact shares of its score (`explanationBasis` names the history decomposed; see docs/explanations.md). Every reply has a `recommendationId` (send it with the events that follow); while an experiment runs, `experimentId` and `variant` say which variant's model ranked the user.")
             .Produces<RecommendationsResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -47,7 +48,8 @@ public static class UsersApi
         bool? excludeSeen,
         string? idEncoding,
         string? retrieval,
-        bool? explain)
+        bool? explain,
+        ExperimentServing experiments)
     {
         var errors = new FieldErrors();
         if (PathIds.Resolve(userId, idEncoding, out userId) is { } userProblem)
@@ -93,8 +95,9 @@ public static class UsersApi
             return errors.ToProblem("The recommendation request is invalid.");
         }
 
+        var placement = experiments.Place(userId);
         RecommendationResult result;
-        var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, explain ?? false);
+        var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, explain ?? false, placement?.Variant.ModelVersion);
         try
         {
             result = await grains.GetGrain<IUserGrain>(userId).Recommend(request);
@@ -118,12 +121,18 @@ public static class UsersApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No scoring node can rank.", detail: "No silo with the 'scoring' role can answer (Api:ScoringUnavailable = unavailable). Retry after 5 s.");
         }
 
+        var served = experiments.Served(placement, result);
         return TypedResults.Ok(new RecommendationsResponse(
             [.. result.Items.Select(ToResponse)],
             result.Source,
             result.ModelVersion,
             result.Retrieval,
-            result.ExplanationBasis));
+            result.ExplanationBasis)
+        {
+            RecommendationId = served.RecommendationId,
+            ExperimentId = served.ExperimentId,
+            Variant = served.Variant,
+        });
     }
 
     private static RecommendedItem ToResponse(ScoredItem item) => new(

@@ -17,6 +17,7 @@ using RecoGrid.Storage.Azure.Models;
 using RecoGrid.Storage.FileSystem.Log;
 using RecoGrid.Server.Configuration;
 using RecoGrid.Server.Events;
+using RecoGrid.Server.Experiments;
 using RecoGrid.Server.Health;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Server.Ingestion;
@@ -103,6 +104,7 @@ public static class NodeHostingExtensions
         services.AddRecoGridInteractionLog(node, configuration);
         services.AddRecoGridGrains();
         services.AddRecoGridRetraining(node);
+        services.AddRecoGridExperiments();
         services.AddRecoGridReadiness();
         services.AddRecoGridNodeTelemetry(node);
         return builder;

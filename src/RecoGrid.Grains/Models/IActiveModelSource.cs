@@ -4,4 +4,7 @@ namespace RecoGrid.Grains.Models;
 public interface IActiveModelSource
 {
     FoldInModel? Current { get; }
+
+    /// <summary>A loaded version by name (the promoted one or one an experiment keeps loaded), or null when it is not loaded here.</summary>
+    FoldInModel? Find(string version) => Current is { } current && current.Version == version ? current : null;
 }

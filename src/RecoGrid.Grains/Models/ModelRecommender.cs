@@ -23,7 +23,8 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
 
     public async Task<RecommendationResult?> RecommendAsync(string userId, IPersistentState<UserState> state, RecommendationRequest request, IReadOnlySet<string> excluded)
     {
-        var model = models.Current;
+        // An experiment's variant names its version; until this silo has loaded it, the promoted one ranks.
+        var model = request.ModelVersion is { } version ? models.Find(version) ?? models.Current : models.Current;
         if (model is null)
         {
             return null;

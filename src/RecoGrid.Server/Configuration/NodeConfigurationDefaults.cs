@@ -25,7 +25,7 @@ public static class NodeConfigurationDefaults
     public const int DefaultLogPartitions = 8;
 
     /// <summary>The grain stores a node configures.</summary>
-    public static IReadOnlyList<string> GrainStores { get; } = [StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity, StorageNames.Keys, Training.Cluster.TrainingStorage.Name];
+    public static IReadOnlyList<string> GrainStores { get; } = [StorageNames.Users, StorageNames.Catalog, StorageNames.Popularity, StorageNames.Keys, StorageNames.Experiments, Training.Cluster.TrainingStorage.Name];
 
     /// <summary>Inserts the defaults below every existing source of <paramref name="configuration"/>.</summary>
     public static void Apply(IConfigurationManager configuration, string dataDir)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using RecoGrid.Grains.Models;
 using RecoGrid.Training.Artifacts;
 
@@ -12,7 +13,41 @@ public sealed class ActiveModelHolder : IActiveModelSource, IDisposable
     private readonly Queue<Loaded> _retired = new();
     private Loaded? _current;
 
+    private ImmutableDictionary<string, Loaded> _extra = ImmutableDictionary.Create<string, Loaded>(StringComparer.Ordinal);
+
     public FoldInModel? Current => Volatile.Read(ref _current)?.Model;
+
+    /// <summary>Versions kept loaded besides the promoted one (an experiment's variants).</summary>
+    public IReadOnlyCollection<string> ExtraVersions => Volatile.Read(ref _extra).Keys.ToArray();
+
+    public FoldInModel? Find(string version) =>
+        Current is { } current && current.Version == version ? current : Volatile.Read(ref _extra).GetValueOrDefault(version)?.Model;
+
+    /// <summary>Keeps <paramref name="model"/> loaded besides the promoted one (replacing a previous load of its version).</summary>
+    public void AddExtra(FoldInModel model, UserVectorLookup? lookup)
+    {
+        Loaded? previous;
+        lock (_retired)
+        {
+            previous = _extra.GetValueOrDefault(model.Version);
+            _extra = _extra.SetItem(model.Version, new Loaded(model, lookup));
+        }
+
+        Retire(previous);
+    }
+
+    /// <summary>Unloads the extra versions not in <paramref name="keep"/>.</summary>
+    public void RetainExtras(IReadOnlyCollection<string> keep)
+    {
+        List<Loaded> dropped;
+        lock (_retired)
+        {
+            dropped = [.. _extra.Where(p => !keep.Contains(p.Key)).Select(p => p.Value)];
+            _extra = _extra.RemoveRange(_extra.Keys.Where(k => !keep.Contains(k)).ToArray());
+        }
+
+        dropped.ForEach(Retire);
+    }
 
     /// <summary>The version loaded for fold-in, or null.</summary>
     public string? Version => Current?.Version;
@@ -20,7 +55,11 @@ public sealed class ActiveModelHolder : IActiveModelSource, IDisposable
     /// <summary>Swaps in a new model; the user lookups of older ones are closed once no request can be using them.</summary>
     public void Set(FoldInModel model, UserVectorLookup? lookup)
     {
-        var previous = Interlocked.Exchange(ref _current, new Loaded(model, lookup));
+        Retire(Interlocked.Exchange(ref _current, new Loaded(model, lookup)));
+    }
+
+    private void Retire(Loaded? previous)
+    {
         lock (_retired)
         {
             if (previous is not null)
@@ -40,6 +79,12 @@ public sealed class ActiveModelHolder : IActiveModelSource, IDisposable
         Interlocked.Exchange(ref _current, null)?.Lookup?.Dispose();
         lock (_retired)
         {
+            foreach (var extra in _extra.Values)
+            {
+                extra.Lookup?.Dispose();
+            }
+
+            _extra = _extra.Clear();
             while (_retired.Count > 0)
             {
                 _retired.Dequeue().Lookup?.Dispose();

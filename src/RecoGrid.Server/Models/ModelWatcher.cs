@@ -62,6 +62,57 @@ public sealed partial class ModelWatcher(
         }
     }
 
+    /// <summary>
+    /// Keeps <paramref name="versions"/> loaded besides the promoted one (an experiment's variants): the fold-in model
+    /// here and, on scoring silos, the ONNX sessions, without activating them; extra versions not named are unloaded.
+    /// Returns the versions that could not be kept loaded because <c>Scoring:MaxLoadedVersions</c> is too small.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> KeepLoadedAsync(IReadOnlyCollection<string> versions, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var version in versions)
+            {
+                var needsEngine = engine is not null && engine.GetModel(version) is null;
+                var needsFoldIn = active.Find(version) is null;
+                if (!needsEngine && !needsFoldIn)
+                {
+                    continue;
+                }
+
+                var state = await registry.GetAsync(cancellationToken);
+                var info = state.Find(version) ?? throw new ModelRegistryException($"Model version '{version}' is not in the registry.");
+                var folder = await registry.MaterializeAsync(info.Version, cancellationToken);
+                if (needsEngine)
+                {
+                    using var exported = await ScoringModelArtifact.LoadAsync(Path.Combine(folder, ModelRegistration.Scoring), info.Version, info.Factors, cancellationToken);
+                    engine!.LoadVersion(exported, activate: false);
+                }
+
+                if (needsFoldIn)
+                {
+                    var artifact = ModelArtifact.Load(Path.Combine(folder, ModelRegistration.Training), verifyChecksums: false);
+                    var lookup = artifact.HasUserFactors ? artifact.OpenUserLookup() : null;
+                    active.AddExtra(
+                        new FoldInModel(info.Version, artifact.ItemIds, IalsFoldIn.FromArtifact(artifact, Math.Max(1, Environment.ProcessorCount)), lookup is null ? null : new ArtifactUserVectors(lookup)),
+                        lookup);
+                }
+
+                LogLoadedExtra(info.Version);
+            }
+
+            active.RetainExtras(versions);
+
+            // The engine keeps Scoring:MaxLoadedVersions versions and retires the oldest inactive one beyond that.
+            return engine is null ? [] : [.. versions.Where(v => engine.GetModel(v) is null)];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.PollInterval);
@@ -81,6 +132,9 @@ public sealed partial class ModelWatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is now served on this silo ({Items} items, {Factors} factors, scoring engine: {Scoring}).")]
     private partial void LogLoaded(string version, int items, int factors, bool scoring);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} is loaded on this silo for an experiment (not promoted).")]
+    private partial void LogLoadedExtra(string version);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Loading the promoted model failed; still serving the previous one.")]
     private partial void LogLoadFailed(Exception exception);
