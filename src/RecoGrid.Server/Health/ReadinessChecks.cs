@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Storage;
 using RecoGrid.Abstractions;
+using RecoGrid.Server.Models;
 
 namespace RecoGrid.Server.Health;
 
@@ -51,6 +52,18 @@ public sealed class GrainStorageHealthCheck([FromKeyedServices(StorageNames.User
     }
 }
 
+/// <summary>
+/// Ready once the model promoted when the node started is loaded here (fold-in, and on scoring silos the ONNX sessions
+/// warmed with one batch), so the first request after /readyz is served by the model, not by popularity.
+/// </summary>
+public sealed class ActiveModelHealthCheck(ModelWatcher watcher) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(watcher.HasSynced
+            ? HealthCheckResult.Healthy("The promoted model (if any) is loaded.")
+            : HealthCheckResult.Unhealthy("The promoted model is still loading."));
+}
+
 /// <summary>The record the storage readiness check writes.</summary>
 [GenerateSerializer, Alias("recogrid.readiness-probe.v1")]
 public sealed class ReadinessProbe
@@ -65,7 +78,8 @@ public static class ReadinessServiceCollectionExtensions
     {
         services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [HealthTags.Ready])
-            .AddCheck<GrainStorageHealthCheck>("storage", tags: [HealthTags.Ready]);
+            .AddCheck<GrainStorageHealthCheck>("storage", tags: [HealthTags.Ready])
+            .AddCheck<ActiveModelHealthCheck>("model", tags: [HealthTags.Ready]);
         return services;
     }
 }
