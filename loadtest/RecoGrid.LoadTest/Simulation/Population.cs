@@ -35,7 +35,7 @@ internal sealed class Population
     private static readonly string[] Types = ["view", "view", "view", "click", "click", "add-to-cart", "purchase"];
 
     // Sessions open at once: enough that consecutive requests rarely come from the same user, few enough to stay small.
-    private const int OpenSessions = 4096;
+    private const int OpenSessions = 1024;
 
     private readonly PopulationSettings _settings;
     private readonly Random _random;
@@ -55,6 +55,19 @@ internal sealed class Population
         _items = new ZipfSampler(settings.Items, settings.ItemSkew, _random);
         _time = time ?? TimeProvider.System;
         _started = _time.GetUtcNow().UtcDateTime;
+
+        // Start in the steady state: each open session part-way through, so a short run sees the mix it asked for
+        // rather than a burst of sessions' first steps (their event batches).
+        for (var i = 0; i < OpenSessions; i++)
+        {
+            var session = NewSession();
+            for (var skip = _random.Next(session.Remaining.Count); skip > 0; skip--)
+            {
+                session.Remaining.Dequeue();
+            }
+
+            _sessions[i] = session;
+        }
     }
 
     /// <summary>New users that have arrived so far.</summary>
