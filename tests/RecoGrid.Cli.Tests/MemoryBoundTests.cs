@@ -8,8 +8,8 @@ public sealed class MemoryBoundTests : IDisposable
 {
     // The GC heap limit the node runs under, and how many distinct users visit it: at about 4 KB per active user
     // (Orleans' activation plus RecoGrid's state), far more users than fit next to the node's own baseline heap.
-    private const long HeapLimitBytes = 160L * 1024 * 1024;
-    private const int Users = 120_000;
+    private const long HeapLimitBytes = 128L * 1024 * 1024;
+    private const int Users = 40_000;
 
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "recogrid-memory-" + Guid.NewGuid().ToString("N"));
 
