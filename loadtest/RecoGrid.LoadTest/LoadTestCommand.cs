@@ -23,7 +23,7 @@ internal static class LoadTestCommand
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var compareTelemetry = new Option<bool>("--compare-telemetry") { Description = "With --start-server: run the phases against nodes with Telemetry:Enabled=true and =false (fresh node each, order alternating per round) and print the throughput cost of telemetry." };
         var rounds = new Option<int>("--rounds") { Description = "With --compare-telemetry: rounds of (on, off) runs to average.", DefaultValueFactory = _ => 2 };
-        var warmup = new Option<double>("--warmup") { Description = "With --compare-telemetry: unmeasured seconds per phase on each fresh node before the measured ones.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<double>("--warmup") { Description = "With --compare-telemetry: unmeasured seconds per phase on each fresh node before the measured ones; with --find-max: unmeasured seconds at the first rate before the search.", DefaultValueFactory = _ => 10 };
         var serverSet = new Option<string[]>("--server-set") { Description = "With --compare-telemetry: a setting Key=Value for both nodes (repeatable), e.g. Logging:LogLevel:RecoGrid.Requests=Warning to leave request lines out.", AllowMultipleArgumentsPerToken = false };
         var simulation = new Simulation.SimulationOptions();
         var apiKey = new Option<string?>("--api-key") { Description = "API key with events:write and recommendations:read (default: $RECOGRID_API_KEY; with --start-server, the node's local admin key)." };
@@ -57,7 +57,7 @@ internal static class LoadTestCommand
                 var bound = parse.GetResult(duration) is { Implicit: false } || parse.GetValue(simulation.RateSteps) is null
                     ? settings.Duration
                     : TimeSpan.FromDays(1);
-                return await SimulationCommand.RunAsync(parse, simulation, settings, target, bound, parse.GetValue(startServer), parse.GetValue(serverDataDir), parse.GetValue(apiKey), parse.GetValue(userPrefix)!, parse.GetValue(itemPrefix)!, parse.GetValue(json), cancellationToken);
+                return await SimulationCommand.RunAsync(parse, simulation, settings, target, bound, parse.GetValue(startServer), parse.GetValue(serverDataDir), parse.GetValue(apiKey), parse.GetValue(userPrefix)!, parse.GetValue(itemPrefix)!, parse.GetValue(json), TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(warmup))), cancellationToken);
             }
 
             if (parse.GetValue(compareTelemetry))

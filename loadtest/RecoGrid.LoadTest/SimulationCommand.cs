@@ -9,7 +9,7 @@ internal static class SimulationCommand
 {
     public static async Task<int> RunAsync(
         ParseResult parse, SimulationOptions options, LoadSettings settings, Uri target, TimeSpan duration, string? serverDll, string? serverDataDir,
-        string? apiKey, string userPrefix, string itemPrefix, string? jsonPath, CancellationToken cancellationToken)
+        string? apiKey, string userPrefix, string itemPrefix, string? jsonPath, TimeSpan warmUp, CancellationToken cancellationToken)
     {
         var prepare = parse.GetValue(options.PrepareModel) || parse.GetValue(options.PreparePlanted);
         var dataDir = serverDataDir;
@@ -40,7 +40,7 @@ internal static class SimulationCommand
                 settings.Users, settings.Items, parse.GetValue(options.UserSkew), parse.GetValue(options.ItemSkew), Math.Max(0, parse.GetValue(options.NewUsersPerSecond)),
                 Math.Max(1, parse.GetValue(options.SessionLength)), Math.Max(1, settings.BatchSize), RequestMix.Parse(parse.GetValue(options.Mix)!),
                 userPrefix, itemPrefix, settings.Seed);
-            plan = options.Plan(parse, population, settings.Concurrency, duration);
+            plan = options.Plan(parse, population, settings.Concurrency, duration, warmUp);
         }
         catch (FormatException exception)
         {

@@ -15,7 +15,7 @@ internal sealed record SimulationPlan(
     FindMaxPlan? FindMax);
 
 /// <summary>--find-max: start rate, growth factor, step length, SLO and error budget.</summary>
-internal sealed record FindMaxPlan(double StartRate, double Factor, TimeSpan StepDuration, double SloP99Ms, double MaxErrorRate, int MaxSteps, int Refinements);
+internal sealed record FindMaxPlan(double StartRate, double Factor, TimeSpan StepDuration, double SloP99Ms, double MaxErrorRate, int MaxSteps, int Refinements, TimeSpan WarmUp);
 
 /// <summary>Runs a plan against one API and assembles the report (a live line per second on the terminal).</summary>
 internal static class Simulation
@@ -38,6 +38,14 @@ internal static class Simulation
         {
             mode = "find-max";
             var tried = new List<RateStep>();
+            if (find.WarmUp > TimeSpan.Zero)
+            {
+                // Unmeasured: JIT, connection set-up and first activations would otherwise fail the first step.
+                var warm = new RateStep(find.StartRate, find.WarmUp);
+                tried.Add(warm);
+                await runner.RunOpenLoopAsync([warm], clock, clock.Elapsed + warm.Duration, long.MaxValue, r => targetRate = r, cancellationToken);
+            }
+
             findMax = await FindMaxAsync(find, async rate =>
             {
                 var step = new RateStep(rate, find.StepDuration);

@@ -37,7 +37,7 @@ internal sealed class SimulationOptions
         parse.GetValue(Rate) is not null || parse.GetValue(RateSteps) is not null || parse.GetValue(ClosedLoop) || parse.GetValue(FindMax);
 
     /// <summary>The plan the command line describes.</summary>
-    public SimulationPlan Plan(ParseResult parse, PopulationSettings population, int concurrency, TimeSpan duration)
+    public SimulationPlan Plan(ParseResult parse, PopulationSettings population, int concurrency, TimeSpan duration, TimeSpan warmUp)
     {
         var stepDuration = RateSchedule.ParseDuration(parse.GetValue(StepDuration)!, "--step-duration");
         var transport = new TransportSettings(parse.GetValue(Http2), Math.Max(1, parse.GetValue(Connections)), Math.Max(1, parse.GetValue(MaxInFlight)), TimeSpan.FromSeconds(30));
@@ -46,7 +46,7 @@ internal sealed class SimulationOptions
         if (parse.GetValue(FindMax))
         {
             var slo = RateSchedule.ParseDuration(parse.GetValue(SloP99)!, "--slo-p99").TotalMilliseconds;
-            findMax = new FindMaxPlan(parse.GetValue(Rate) ?? 200, Math.Max(1.05, parse.GetValue(FindMaxFactor)), stepDuration, slo, parse.GetValue(MaxErrorRate), Math.Max(1, parse.GetValue(FindMaxSteps)), Refinements: 3);
+            findMax = new FindMaxPlan(parse.GetValue(Rate) ?? 200, Math.Max(1.05, parse.GetValue(FindMaxFactor)), stepDuration, slo, parse.GetValue(MaxErrorRate), Math.Max(1, parse.GetValue(FindMaxSteps)), Refinements: 3, warmUp);
         }
         else if (parse.GetValue(RateSteps) is { } text)
         {
