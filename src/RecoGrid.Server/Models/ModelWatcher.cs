@@ -73,16 +73,22 @@ public sealed partial class ModelWatcher(
     }
 
     /// <summary>
-    /// Ranks one batch with the new version through the path requests take (batcher, graph, selection), so the first
-    /// real request pays no session warm-up, first-run allocation or page-in of the memory-mapped factors.
+    /// Ranks one request with the new version through the path requests take (batcher, graph, selection), so the first
+    /// real request pays no session warm-up, first-run allocation or page-in of the memory-mapped factors. One request,
+    /// so even a queue of one has room; a full queue means traffic is warming the version already.
     /// </summary>
     private static async Task WarmUpAsync(ScoringEngine engine, Scoring.ScoringModel model, CancellationToken cancellationToken)
     {
         var vector = new float[model.Factors];
         Array.Fill(vector, 1f / MathF.Sqrt(Math.Max(1, model.Factors)));
-        var requests = Enumerable.Range(0, 8).Select(_ => engine.ScoreAsync(
-            new Scoring.ScoringRequest { ModelVersion = model.ModelVersion, UserVector = vector, Count = 10 }, cancellationToken));
-        await Task.WhenAll(requests);
+        try
+        {
+            await engine.ScoreAsync(new Scoring.ScoringRequest { ModelVersion = model.ModelVersion, UserVector = vector, Count = 10 }, cancellationToken);
+        }
+        catch (Scoring.ScoringOverloadedException)
+        {
+            // Busy with real requests: they warm it.
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
