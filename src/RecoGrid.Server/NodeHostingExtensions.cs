@@ -50,6 +50,7 @@ public static class NodeHostingExtensions
         services.AddValidatedOptions<NodeStorageOptions, NodeStorageOptionsValidator>(NodeStorageOptions.Section);
         services.AddValidatedOptions<ClusterMembershipOptions, ClusterMembershipOptionsValidator>(ClusterMembershipOptions.Section);
         services.AddValidatedOptions<EventOptions, EventOptionsValidator>(EventOptions.Section);
+        services.AddRecoGridActivations();
         services.AddKnownSettings(new KnownSettingsSection(
             NodeClusterOptions.Section,
             [typeof(NodeClusterOptions)],

@@ -30,7 +30,8 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `recogrid serve` on <paramref name="dataDir"/> and waits until /readyz answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string?>? settings = null, string role = "all")
+    /// <param name="environment">Raw environment variables for the process (e.g. <c>DOTNET_GCHeapHardLimit</c>).</param>
+    public static async Task<ServerProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string?>? settings = null, string role = "all", IReadOnlyDictionary<string, string>? environment = null)
     {
         var httpPort = TestPorts.Next();
         var start = new ProcessStartInfo("dotnet")
@@ -49,6 +50,11 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment["RECOGRID__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start recogrid");
         var server = new ServerProcess(process, httpPort);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
@@ -62,6 +68,16 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's current working set (resident memory).</summary>
+    public long WorkingSetBytes()
+    {
+        _process.Refresh();
+        return _process.WorkingSet64;
     }
 
     /// <summary>Kills the process with SIGKILL: no shutdown code runs.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RecoGrid.Scoring;
 
 namespace RecoGrid.Cli.Bench;
 
@@ -13,7 +14,8 @@ internal sealed record ScoringBenchSettings(
     int Count,
     int Exclusions,
     int IntraOpThreads,
-    int Seed);
+    int Seed,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ScoringExecutionProvider>))] ScoringExecutionProvider ExecutionProvider = ScoringExecutionProvider.Cpu);
 
 /// <summary>Throughput and latency of one measured point.</summary>
 internal sealed record LoadMeasurement(
@@ -67,7 +69,7 @@ internal sealed record ScoringBenchReport(
 
     public void WriteText(TextWriter writer)
     {
-        writer.WriteLine($"scoring benchmark: {Settings.Items} items × {Settings.Factors} factors, count {Settings.Count}, {Settings.Exclusions} exclusions/request, {Settings.DurationSeconds}s per point");
+        writer.WriteLine($"scoring benchmark: {Settings.Items} items × {Settings.Factors} factors, count {Settings.Count}, {Settings.Exclusions} exclusions/request, {Settings.DurationSeconds}s per point, {Settings.ExecutionProvider} execution provider");
         writer.WriteLine($"machine: {Machine}; export {ExportSeconds:F1}s, session load {LoadSeconds:F1}s");
         writer.WriteLine($"load average (1/5/15 min) at start: {LoadAverageAtStart}; at end: {LoadAverageAtEnd}");
         writer.WriteLine();

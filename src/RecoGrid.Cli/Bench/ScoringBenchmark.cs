@@ -31,7 +31,7 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
             Enumerable.Range(0, settings.Items).Select(i => "item-" + i).ToArray());
         var exportSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        using var model = ScoringModel.Load(artifact, new ScoringOptions { IntraOpThreads = settings.IntraOpThreads });
+        using var model = ScoringModel.Load(artifact, new ScoringOptions { IntraOpThreads = settings.IntraOpThreads, ExecutionProvider = settings.ExecutionProvider });
         var loadSeconds = clock.Elapsed.TotalSeconds;
         artifact.Dispose();
         artifact = null;
@@ -62,6 +62,7 @@ internal sealed class ScoringBenchmark(ScoringBenchSettings settings, TextWriter
         MaxBatchSize = maxBatchSize,
         QueueCapacity = Math.Max(ScoringOptions.DefaultQueueCapacity, 2 * callers),
         IntraOpThreads = settings.IntraOpThreads,
+        ExecutionProvider = settings.ExecutionProvider,
     };
 
     /// <summary>Closed-loop callers through <see cref="ScoringEngine"/>; the window runs from one batch completion to another.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using RecoGrid.Cli.Bench;
+using RecoGrid.Scoring;
 
 namespace RecoGrid.Cli.Commands;
 
@@ -31,10 +32,11 @@ internal static class BenchScoringCommand
         var exclusions = new Option<int>("--exclusions") { Description = "Excluded items per request.", DefaultValueFactory = _ => 10 };
         var threads = new Option<int>("--intra-op-threads") { Description = "ONNX Runtime intra-op threads (0: one per core).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Random seed for factors and requests.", DefaultValueFactory = _ => 42 };
+        var provider = new Option<ScoringExecutionProvider>("--execution-provider") { Description = "Cpu, or Cuda (needs the GPU build, -p:OnnxRuntimeFlavor=Gpu, and CUDA; fails instead of falling back to the CPU).", DefaultValueFactory = _ => ScoringExecutionProvider.Cpu };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the results as JSON to this file." };
 
         var command = new Command("scoring", "Measure scoring throughput and latency vs batch size, batching overhead, and batched vs naive scoring.");
-        foreach (var option in new Option[] { items, factors, batchSizes, concurrency, duration, count, exclusions, threads, seed, json })
+        foreach (var option in new Option[] { items, factors, batchSizes, concurrency, duration, count, exclusions, threads, seed, provider, json })
         {
             command.Options.Add(option);
         }
@@ -56,7 +58,8 @@ internal static class BenchScoringCommand
                 parseResult.GetValue(count),
                 parseResult.GetValue(exclusions),
                 parseResult.GetValue(threads),
-                parseResult.GetValue(seed));
+                parseResult.GetValue(seed),
+                parseResult.GetValue(provider));
             if (settings.Items < 1 || settings.Factors < 1 || settings.Concurrency < 1 || settings.DurationSeconds <= 0 || settings.Count < 1 || settings.Exclusions < 0)
             {
                 await Console.Error.WriteLineAsync("--items, --factors, --concurrency, --duration and --count must be positive; --exclusions must not be negative.");

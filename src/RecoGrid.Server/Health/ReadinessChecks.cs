@@ -4,6 +4,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Storage;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Scoring;
+using RecoGrid.Server.Models;
 
 namespace RecoGrid.Server.Health;
 
@@ -34,8 +35,13 @@ public sealed class GrainStorageHealthCheck([FromKeyedServices(StorageNames.User
 {
     private const string StateName = "readiness-probe";
 
+    // Probes of one silo write one record: concurrent /readyz calls would otherwise race on its ETag and report a
+    // healthy store as unwritable.
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        await Gate.WaitAsync(cancellationToken);
         try
         {
             var id = GrainId.Create("recogrid-probe", silo.SiloAddress.ToParsableString());
@@ -49,6 +55,10 @@ public sealed class GrainStorageHealthCheck([FromKeyedServices(StorageNames.User
         {
             // The exception's message may name server paths; /readyz is public, so it only names the kind of fault.
             return HealthCheckResult.Unhealthy($"Storage '{StorageNames.Users}' is not writable ({exception.GetType().Name}).");
+        }
+        finally
+        {
+            Gate.Release();
         }
     }
 }
@@ -72,6 +82,18 @@ public sealed class ScoringRoleHealthCheck(IClusterMembershipService membership,
     }
 }
 
+/// <summary>
+/// Ready once the model promoted when the node started is loaded here (fold-in, and on scoring silos the ONNX sessions
+/// warmed with one batch), so the first request after /readyz is served by the model, not by popularity.
+/// </summary>
+public sealed class ActiveModelHealthCheck(ModelWatcher watcher) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(watcher.HasSynced
+            ? HealthCheckResult.Healthy("The promoted model (if any) is loaded.")
+            : HealthCheckResult.Unhealthy("The promoted model is still loading."));
+}
+
 /// <summary>The record the storage readiness check writes.</summary>
 [GenerateSerializer, Alias("recogrid.readiness-probe.v1")]
 public sealed class ReadinessProbe
@@ -87,7 +109,8 @@ public static class ReadinessServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [HealthTags.Ready])
             .AddCheck<GrainStorageHealthCheck>("storage", tags: [HealthTags.Ready])
-            .AddCheck<ScoringRoleHealthCheck>("scoring", tags: [HealthTags.Ready]);
+            .AddCheck<ScoringRoleHealthCheck>("scoring", tags: [HealthTags.Ready])
+            .AddCheck<ActiveModelHealthCheck>("model", tags: [HealthTags.Ready]);
         return services;
     }
 }

@@ -22,6 +22,13 @@ public sealed partial class ModelWatcher(
     ILogger<ModelWatcher> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _synced;
+
+    /// <summary>
+    /// True once one sync has finished: the version promoted at that moment (if any) is loaded here and, on scoring
+    /// silos, has ranked one warm-up batch. Readiness waits for it; later swaps keep the previous version serving.
+    /// </summary>
+    public bool HasSynced => _synced;
 
     /// <summary>Checks the registry now and loads the promoted version if it is new here.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken)
@@ -32,6 +39,7 @@ public sealed partial class ModelWatcher(
             var state = await registry.GetAsync(cancellationToken);
             if (state.Active is null || state.Active == active.Version)
             {
+                _synced = true;
                 return;
             }
 
@@ -46,7 +54,8 @@ public sealed partial class ModelWatcher(
             {
                 // Factor tables and the ANN index are memory-mapped; the loaded model keeps its own references to them.
                 using var exported = await ScoringModelArtifact.LoadAsync(Path.Combine(folder, ModelRegistration.Scoring), info.Version, info.Factors, cancellationToken);
-                engine.LoadVersion(exported, activate: true);
+                var loaded = engine.LoadVersion(exported, activate: true);
+                await WarmUpAsync(engine, loaded, cancellationToken);
             }
 
             var artifact = ModelArtifact.Load(Path.Combine(folder, ModelRegistration.Training), verifyChecksums: false);
@@ -55,6 +64,7 @@ public sealed partial class ModelWatcher(
                 new FoldInModel(info.Version, artifact.ItemIds, IalsFoldIn.FromArtifact(artifact, Math.Max(1, Environment.ProcessorCount)), lookup is null ? null : new ArtifactUserVectors(lookup)),
                 lookup);
             LogLoaded(info.Version, info.Items, info.Factors, engine is not null);
+            _synced = true;
         }
         finally
         {
@@ -110,6 +120,25 @@ public sealed partial class ModelWatcher(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ranks one request with the new version through the path requests take (batcher, graph, selection), so the first
+    /// real request pays no session warm-up, first-run allocation or page-in of the memory-mapped factors. One request,
+    /// so even a queue of one has room; a full queue means traffic is warming the version already.
+    /// </summary>
+    private static async Task WarmUpAsync(ScoringEngine engine, Scoring.ScoringModel model, CancellationToken cancellationToken)
+    {
+        var vector = new float[model.Factors];
+        Array.Fill(vector, 1f / MathF.Sqrt(Math.Max(1, model.Factors)));
+        try
+        {
+            await engine.ScoreAsync(new Scoring.ScoringRequest { ModelVersion = model.ModelVersion, UserVector = vector, Count = 10 }, cancellationToken);
+        }
+        catch (Scoring.ScoringOverloadedException)
+        {
+            // Busy with real requests: they warm it.
         }
     }
 
