@@ -123,9 +123,17 @@ public sealed class LogGroupCommitterTests : FileLogTestBase
         calls.Add(committer.AppendAsync(Records(1, 1)));
         Assert.False(calls[0].IsCompleted);
         calls.Add(committer.AppendAsync(Records(2, 1)));
-        time.Advance(TimeSpan.FromMilliseconds(5));
 
-        var sequences = await Task.WhenAll(calls);
+        // The flush loop may start its wait before or after the clock moves (it runs on the thread pool): the clock
+        // moves on until the flush has happened, so a wait begun late is ended too.
+        var all = Task.WhenAll(calls);
+        while (!all.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(5));
+            await Task.WhenAny(all, Task.Delay(10));
+        }
+
+        var sequences = await all;
         Assert.Equal([0L, 1, 2], sequences);
         Assert.Equal([3], writer.AppendSizes);
     }
