@@ -48,7 +48,7 @@ internal static class ChaosCommand
             await cluster.StartAsync(cancellationToken);
             await PromoteModelAsync(settings, cluster.Nodes[0], parse.GetValue(users), cancellationToken);
 
-            var load = new ChaosLoad([.. cluster.Nodes.Where(n => n.ServesApi)], parse.GetValue(users), parse.GetValue(concurrency), seed: 11);
+            var load = new ChaosLoad([.. cluster.Nodes.Where(n => n.ServesApi)], parse.GetValue(users), parse.GetValue(concurrency), seed: 11, AdminKey(settings, cluster.Nodes[0]));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var running = load.RunAsync(stop.Token);
             var seconds = TimeSpan.FromSeconds(parse.GetValue(phase));
@@ -115,18 +115,25 @@ internal static class ChaosCommand
         return phase.Report(faultAt);
     }
 
+    // The first node creates the cluster's admin key in its data folder (the key store is shared by every node).
+    private static string AdminKey(ClusterSettings settings, Node node) =>
+        File.ReadAllText(Path.Combine(settings.WorkDir, node.Name, "admin.key")).Trim();
+
     // A small model trained by the CLI, registered through a node (into the cluster's blob registry) and promoted.
     private static async Task PromoteModelAsync(ClusterSettings settings, Node node, int users, CancellationToken cancellationToken)
     {
         var data = Path.Combine(settings.WorkDir, "interactions.csv");
-        var artifact = Path.Combine(settings.WorkDir, "model");
         await RunCliAsync(settings, cancellationToken, "generate", "--users", users.ToString(System.Globalization.CultureInfo.InvariantCulture), "--items", "500", "--interactions", (users * 20).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", data);
-        await RunCliAsync(settings, cancellationToken, "train", "--input", data, "--out", artifact, "--factors", "16", "--iterations", "4");
+        // Admin registration reads artifacts only from the node's import folder, named relative to it.
+        var imported = Path.Combine(settings.WorkDir, node.Name, "import", "chaos-model");
+        await RunCliAsync(settings, cancellationToken, "train", "--input", data, "--out", imported, "--factors", "16", "--iterations", "4");
         using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        var added = await http.PostAsJsonAsync("/v1/admin/models", new { path = artifact }, cancellationToken);
+        http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey(settings, node));
+        var added = await http.PostAsJsonAsync("/v1/admin/models", new { path = "chaos-model" }, cancellationToken);
         added.EnsureSuccessStatusCode();
         var version = (await added.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("version").GetString();
-        (await http.PostAsync($"/v1/admin/models/{version}:promote", null, cancellationToken)).EnsureSuccessStatusCode();
+        using var none = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        (await http.PostAsync($"/v1/admin/models/{version}:promote", none, cancellationToken)).EnsureSuccessStatusCode();
         Console.WriteLine($"promoted {version}");
     }
 

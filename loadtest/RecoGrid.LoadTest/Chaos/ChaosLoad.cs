@@ -117,12 +117,13 @@ internal sealed record PhaseReport(
 /// nodes in turn, as a load balancer would: a node that refuses connections is taken out of rotation. Every
 /// acknowledged (202) event is counted per user, to check afterwards that none was lost.
 /// </summary>
-internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int concurrency, int seed)
+internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int concurrency, int seed, string apiKey)
 {
     private static readonly string[] Types = ["view", "click", "add-to-cart", "purchase"];
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
         Timeout = TimeSpan.FromSeconds(60),
+        DefaultRequestHeaders = { { "X-Api-Key", apiKey } },
     };
 
     private readonly ConcurrentDictionary<Uri, bool> _down = new();

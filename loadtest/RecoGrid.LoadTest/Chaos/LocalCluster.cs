@@ -97,6 +97,8 @@ internal sealed class LocalCluster : IAsyncDisposable
             ["RECOGRID__Orleans__GatewayPort"] = Text(gateway),
             ["RECOGRID__Models__PollInterval"] = "00:00:01",
             ["RECOGRID__Logging__LogLevel__Default"] = "Warning",
+            // The chaos run measures faults, not the per-key rate limit.
+            ["RECOGRID__Limits__RequestsPerSecond"] = "0",
         };
         if (_settings.Membership == "redis")
         {

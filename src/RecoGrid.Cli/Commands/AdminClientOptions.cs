@@ -43,6 +43,14 @@ internal sealed class AdminClientOptions
         return http;
     }
 
+    /// <summary>A client for a node this process started on <paramref name="dataDir"/>, with the admin key the node wrote there.</summary>
+    public static HttpClient ForLocalNode(string address, string dataDir)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(100) };
+        http.DefaultRequestHeaders.Add(ApiKeyFormat.Header, File.ReadAllText(AdminKeyBootstrap.PathIn(dataDir)).Trim());
+        return http;
+    }
+
     /// <summary>The empty JSON body admin POSTs send (the API refuses admin POSTs without a JSON content type).</summary>
     public static StringContent EmptyJson() => new("{}", System.Text.Encoding.UTF8, "application/json");
 }

@@ -50,6 +50,8 @@ internal static class BenchRetrainCommand
                     ["Orleans:GatewayPort"] = FreePort(),
                     ["Orleans:ClusterId"] = "bench-" + Guid.NewGuid().ToString("N"),
                     ["Api:MaxEventBatchSize"] = "1000",
+                    // The benchmark measures the node, not the per-key rate limit.
+                    ["Limits:RequestsPerSecond"] = "0",
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Training:Factors"] = parse.GetValue(factors).ToString(CultureInfo.InvariantCulture),
                     ["Training:Iterations"] = parse.GetValue(iterations).ToString(CultureInfo.InvariantCulture),
@@ -63,7 +65,7 @@ internal static class BenchRetrainCommand
                 await using (var app = ServeHost.Build(new ServeSettings { Urls = url, DataDir = dataDir, Overrides = settings }))
                 {
                     await app.StartAsync(ct);
-                    using var http = new HttpClient { BaseAddress = new Uri(url) };
+                    using var http = AdminClientOptions.ForLocalNode(url, dataDir);
                     await console.Status().StartAsync($"Sending {data.NonZeros:N0} events through POST /v1/events…", async _ =>
                     {
                         var batch = new List<object>(1000);
@@ -93,7 +95,7 @@ internal static class BenchRetrainCommand
                 await using var scheduled = ServeHost.Build(new ServeSettings { Urls = url, DataDir = dataDir, Overrides = settings });
                 await scheduled.StartAsync(ct);
                 timings["restart_seconds"] = timer.Elapsed.TotalSeconds;
-                using var client = new HttpClient { BaseAddress = new Uri(url) };
+                using var client = AdminClientOptions.ForLocalNode(url, dataDir);
                 timer.Restart();
                 RetrainingRun? run = null;
                 while (run is null)
