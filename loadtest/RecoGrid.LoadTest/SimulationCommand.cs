@@ -86,6 +86,17 @@ internal static class SimulationCommand
                     : $"no rate tried held p99 <= {found.SloP99Ms} ms. {found.Bound}");
             }
 
+            if (report.Memory is { StartWorkingSetBytes: not null } memory)
+            {
+                Console.WriteLine($"node memory: working set {memory.StartWorkingSetBytes / 1048576.0:F0} MB at the start, peak {memory.PeakWorkingSetBytes / 1048576.0:F0} MB, end {memory.EndWorkingSetBytes / 1048576.0:F0} MB; " +
+                    $"{memory.DistinctUsers:N0} distinct users, at most {memory.PeakUserActivations:N0} active user grains" +
+                    (memory.WorkingSetBytesPerActiveUser is { } per ? $", {per / 1024:F2} KB working set and {memory.ManagedHeapBytesPerActiveUser / 1024:F2} KB managed heap per added active user" : ""));
+            }
+            else if (report.Memory is { } missing)
+            {
+                Console.WriteLine($"node memory not observed: {missing.Problem}");
+            }
+
             Console.WriteLine($"report: {Path.Combine(folder, "report.md")}");
             return 0;
         }

@@ -44,10 +44,18 @@ public sealed class LoadTestToolTests : IDisposable
         Assert.True(root.GetProperty("modelShare").GetDouble() > 0.5, output);
         Assert.True(root.GetProperty("timeline").GetArrayLength() >= 4);
 
+        // The node's memory, read from its /metrics each second: working set, active user grains, distinct users.
+        var memory = root.GetProperty("memory");
+        Assert.True(memory.GetProperty("startWorkingSetBytes").GetInt64() > 10 << 20, output);
+        Assert.True(memory.GetProperty("peakWorkingSetBytes").GetInt64() >= memory.GetProperty("startWorkingSetBytes").GetInt64());
+        Assert.InRange(memory.GetProperty("peakUserActivations").GetInt64(), 1, memory.GetProperty("distinctUsers").GetInt64());
+        Assert.True(root.GetProperty("timeline").EnumerateArray().Any(s => s.GetProperty("server").ValueKind == JsonValueKind.Object), output);
+
         var markdown = await File.ReadAllTextAsync(Path.Combine(_out, "report.md"));
         Assert.Contains("| recommendations |", markdown, StringComparison.Ordinal);
         Assert.Contains("![latency](latency.png)", markdown, StringComparison.Ordinal);
-        foreach (var chart in new[] { "latency.png", "throughput.png", "errors.png" })
+        Assert.Contains("## Node memory", markdown, StringComparison.Ordinal);
+        foreach (var chart in new[] { "latency.png", "throughput.png", "errors.png", "memory.png" })
         {
             var bytes = await File.ReadAllBytesAsync(Path.Combine(_out, chart));
             Assert.True(bytes.Length > 1000, chart);

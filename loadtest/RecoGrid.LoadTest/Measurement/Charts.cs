@@ -9,6 +9,7 @@ internal static class Charts
     public const string Latency = "latency.png";
     public const string Throughput = "throughput.png";
     public const string Errors = "errors.png";
+    public const string Memory = "memory.png";
 
     /// <summary>Writes the three charts into <paramref name="folder"/>.</summary>
     public static void Write(SimulationReport report, string folder)
@@ -43,6 +44,7 @@ internal static class Charts
                 Line(plot, xs, timeline.Select(s => s.TargetRate), "target rate");
             }
         });
+        WriteMemory(timeline, folder);
         Save(folder, Errors, "Errors per second by status", "errors/s", plot =>
         {
             var statuses = timeline.SelectMany(s => s.Events.Errors.Keys.Concat(s.Recommendations.Errors.Keys)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -55,6 +57,25 @@ internal static class Charts
             {
                 Line(plot, xs, timeline.Select(s => (double)(s.Events.Errors.GetValueOrDefault(status) + s.Recommendations.Errors.GetValueOrDefault(status))), status);
             }
+        });
+    }
+
+    /// <summary>The node's memory and active users per second (seconds without a /metrics sample are left out).</summary>
+    private static void WriteMemory(IReadOnlyList<SecondSummary> timeline, string folder)
+    {
+        var sampled = timeline.Where(s => s.Server is not null).ToList();
+        if (sampled.Count == 0)
+        {
+            return;
+        }
+
+        double[] xs = [.. sampled.Select(s => (double)s.Second)];
+        Save(folder, Memory, "Node memory and active users", "MB / thousands of users", plot =>
+        {
+            Line(plot, xs, sampled.Select(s => (s.Server!.WorkingSetBytes ?? 0) / 1048576.0), "working set (MB)");
+            Line(plot, xs, sampled.Select(s => (s.Server!.ManagedHeapBytes ?? 0) / 1048576.0), "managed heap after last GC (MB)");
+            Line(plot, xs, sampled.Select(s => (s.Server!.UserActivations ?? 0) / 1000.0), "active user grains (thousands)");
+            Line(plot, xs, sampled.Select(s => s.DistinctUsers / 1000.0), "distinct users simulated (thousands)");
         });
     }
 

@@ -9,8 +9,38 @@ namespace RecoGrid.LoadTest.Measurement;
 /// <summary>One endpoint over the whole run.</summary>
 internal sealed record EndpointSummary(string Endpoint, long Sent, long Ok, IReadOnlyDictionary<string, long> Errors, double OkPerSecond, Percentiles Latency);
 
-/// <summary>One second of the run, both endpoints.</summary>
-internal sealed record SecondSummary(int Second, double TargetRate, SecondSample Events, SecondSample Recommendations);
+/// <summary>One second of the run, both endpoints, and the node's memory when it could be read.</summary>
+internal sealed record SecondSummary(int Second, double TargetRate, SecondSample Events, SecondSample Recommendations, long DistinctUsers = 0, ServerSample? Server = null);
+
+/// <summary>
+/// The node's memory over the run (from its /metrics): at the start, at its peak, at the end, and the cost of one more
+/// active user (the growth of memory over the growth of active user grains between the first sample and the sample
+/// with the most of them).
+/// </summary>
+internal sealed record ServerMemory(
+    long? StartWorkingSetBytes, long? PeakWorkingSetBytes, long? EndWorkingSetBytes, long? PeakManagedHeapBytes,
+    long? PeakUserActivations, long? EndUserActivations, long? UsersActivated, long DistinctUsers,
+    double? WorkingSetBytesPerActiveUser, double? ManagedHeapBytesPerActiveUser, string? Problem)
+{
+    public static ServerMemory Of(IReadOnlyList<SecondSummary> timeline, string? problem)
+    {
+        var samples = timeline.Where(s => s.Server is not null).Select(s => s.Server!).ToList();
+        var distinct = timeline.Count == 0 ? 0 : timeline[^1].DistinctUsers;
+        if (samples.Count == 0)
+        {
+            return new ServerMemory(null, null, null, null, null, null, null, distinct, null, null, problem ?? "no /metrics sample was read");
+        }
+
+        var first = samples[0];
+        var peak = samples.MaxBy(s => s.UserActivations ?? 0)!;
+        var added = (peak.UserActivations ?? 0) - (first.UserActivations ?? 0);
+        double? Per(long? at, long? start) => added > 1000 && at is { } a && start is { } b ? (double)(a - b) / added : null;
+        return new ServerMemory(
+            first.WorkingSetBytes, samples.Max(s => s.WorkingSetBytes), samples[^1].WorkingSetBytes, samples.Max(s => s.ManagedHeapBytes),
+            peak.UserActivations, samples[^1].UserActivations, samples[^1].UsersActivated, distinct,
+            Per(peak.WorkingSetBytes, first.WorkingSetBytes), Per(peak.ManagedHeapBytes, first.ManagedHeapBytes), problem);
+    }
+}
 
 /// <summary>One rate --find-max tried.</summary>
 internal sealed record FindMaxStep(double Rate, double Seconds, double AchievedRate, double WorstP99Ms, double ErrorRate, bool Passed, string Verdict);
@@ -37,7 +67,8 @@ internal sealed record SimulationReport(
     double ModelShare,
     IReadOnlyList<EndpointSummary> Endpoints,
     IReadOnlyList<SecondSummary> Timeline,
-    FindMaxResult? FindMax)
+    FindMaxResult? FindMax,
+    ServerMemory? Memory = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -97,6 +128,28 @@ internal sealed record SimulationReport(
             {
                 md.AppendLine(c, $"| {s.Rate:F0} | {s.AchievedRate:F0} | {s.WorstP99Ms:F2} | {s.ErrorRate:P2} | {s.Verdict} |");
             }
+        }
+
+        if (Memory is { } memory)
+        {
+            md.AppendLine();
+            md.AppendLine(c, $"## Node memory");
+            md.AppendLine();
+            if (memory.StartWorkingSetBytes is null)
+            {
+                md.AppendLine(c, $"Not observed: {memory.Problem}. {memory.DistinctUsers:N0} distinct users were simulated.");
+            }
+            else
+            {
+                static string Mb(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / 1048576.0:F0} MB") : "n/a";
+                static string Per(double? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / 1024.0:F2} KB") : "n/a (fewer than 1,000 users were added)";
+                md.AppendLine(c, $"- working set: {Mb(memory.StartWorkingSetBytes)} at the start, {Mb(memory.PeakWorkingSetBytes)} at the peak, {Mb(memory.EndWorkingSetBytes)} at the end; managed heap at most {Mb(memory.PeakManagedHeapBytes)}");
+                md.AppendLine(c, $"- {memory.DistinctUsers:N0} distinct users simulated, {memory.UsersActivated:N0} user activations created, at most {memory.PeakUserActivations:N0} active at once ({memory.EndUserActivations:N0} at the end)");
+                md.AppendLine(c, $"- per added active user: {Per(memory.WorkingSetBytesPerActiveUser)} of working set, {Per(memory.ManagedHeapBytesPerActiveUser)} of managed heap");
+            }
+
+            md.AppendLine();
+            md.AppendLine("![memory](memory.png)");
         }
 
         md.AppendLine();

@@ -45,7 +45,9 @@ internal sealed class Population
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly DateTime _started;
+    private readonly ulong[] _seen;
     private long _newUsers;
+    private long _distinctUsers;
 
     public Population(PopulationSettings settings, TimeProvider? time = null)
     {
@@ -55,6 +57,7 @@ internal sealed class Population
         _items = new ZipfSampler(settings.Items, settings.ItemSkew, _random);
         _time = time ?? TimeProvider.System;
         _started = _time.GetUtcNow().UtcDateTime;
+        _seen = new ulong[(settings.Users + 63) / 64];
 
         // Start in the steady state: each open session part-way through, so a short run sees the mix it asked for
         // rather than a burst of sessions' first steps (their event batches).
@@ -72,6 +75,9 @@ internal sealed class Population
 
     /// <summary>New users that have arrived so far.</summary>
     public long NewUsers => Interlocked.Read(ref _newUsers);
+
+    /// <summary>Distinct users whose sessions have started so far (the initial population's and new ones).</summary>
+    public long DistinctUsers => Interlocked.Read(ref _distinctUsers);
 
     /// <summary>The next request of a random open session (a finished session is replaced by a new one).</summary>
     public SimulatedRequest Next()
@@ -132,9 +138,24 @@ internal sealed class Population
     {
         var elapsed = (_time.GetUtcNow().UtcDateTime - _started).TotalSeconds;
         var due = (long)(elapsed * _settings.NewUsersPerSecond);
-        var index = Interlocked.Read(ref _newUsers) < due
-            ? _settings.Users + Interlocked.Increment(ref _newUsers) - 1
-            : _users.Next();
+        long index;
+        if (Interlocked.Read(ref _newUsers) < due)
+        {
+            index = _settings.Users + Interlocked.Increment(ref _newUsers) - 1;
+            Interlocked.Increment(ref _distinctUsers);
+        }
+        else
+        {
+            index = _users.Next();
+            ref var word = ref _seen[index >> 6];
+            var bit = 1UL << (int)(index & 63);
+            if ((word & bit) == 0)
+            {
+                word |= bit;
+                Interlocked.Increment(ref _distinctUsers);
+            }
+        }
+
         return _settings.UserPrefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -25,11 +25,14 @@ internal static class Simulation
         var population = new Population(plan.Population);
         var metrics = new RunMetrics();
         using var runner = new SimulationRunner(target, apiKey, population, plan.Transport, metrics);
+        using var probe = new ServerProbe(target, apiKey);
         var clock = Stopwatch.StartNew();
         var timeline = new List<SecondSummary>();
         var targetRate = 0.0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ServerSample? latest = null;
         var ticker = TickAsync();
+        var sampler = SampleAsync();
 
         string mode;
         FindMaxResult? findMax = null;
@@ -73,7 +76,8 @@ internal static class Simulation
         var seconds = clock.Elapsed.TotalSeconds;
         await stop.CancelAsync();
         await ticker;
-        Close();
+        await sampler;
+        Close(await probe.SampleAsync(cancellationToken) ?? latest);
 
         var endpoints = Enum.GetValues<Endpoint>().Select(e => new EndpointSummary(
             Name(e),
@@ -85,12 +89,13 @@ internal static class Simulation
         return new SimulationReport(
             DateTimeOffset.UtcNow, mode, target.ToString(), plan.Transport.Http2, Environment.ProcessorCount, startupSeconds,
             plan.Population, plan.Population.Mix.ToString(), steps, plan.Steps is null && plan.FindMax is null ? plan.Concurrency : null,
-            seconds, runner.Sent, metrics.ClientSaturated, population.NewUsers, runner.ModelShare, endpoints, timeline, findMax);
+            seconds, runner.Sent, metrics.ClientSaturated, population.NewUsers, runner.ModelShare, endpoints, timeline, findMax,
+            ServerMemory.Of(timeline, probe.Problem));
 
-        void Close()
+        void Close(ServerSample? server)
         {
             var closed = metrics.CloseSecond(targetRate);
-            var summary = new SecondSummary(timeline.Count, targetRate, closed[Endpoint.Events], closed[Endpoint.Recommendations]);
+            var summary = new SecondSummary(timeline.Count, targetRate, closed[Endpoint.Events], closed[Endpoint.Recommendations], population.DistinctUsers, server);
             timeline.Add(summary);
             progress.WriteLine(Describe(summary, runner));
         }
@@ -102,8 +107,29 @@ internal static class Simulation
             {
                 while (await timer.WaitForNextTickAsync(stop.Token))
                 {
-                    Close();
+                    Close(Interlocked.Exchange(ref latest, null));
                 }
+            }
+            catch (OperationCanceledException)
+            {
+                // The run ended.
+            }
+        }
+
+        // Scrapes the node's /metrics once a second on its own loop (a slow scrape must not stretch a second).
+        async Task SampleAsync()
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            try
+            {
+                do
+                {
+                    if (await probe.SampleAsync(stop.Token) is { } sample)
+                    {
+                        Volatile.Write(ref latest, sample);
+                    }
+                }
+                while (await timer.WaitForNextTickAsync(stop.Token));
             }
             catch (OperationCanceledException)
             {
