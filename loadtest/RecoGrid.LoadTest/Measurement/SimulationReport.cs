@@ -34,7 +34,7 @@ internal sealed record ServerMemory(
         var first = samples[0];
         var peak = samples.MaxBy(s => s.UserActivations ?? 0)!;
         var added = (peak.UserActivations ?? 0) - (first.UserActivations ?? 0);
-        double? Per(long? at, long? start) => added > 1000 && at is { } a && start is { } b ? (double)(a - b) / added : null;
+        double? Per(long? at, long? start) => added >= 10_000 && at is { } a && start is { } b ? (double)(a - b) / added : null;
         return new ServerMemory(
             first.WorkingSetBytes, samples.Max(s => s.WorkingSetBytes), samples[^1].WorkingSetBytes, samples.Max(s => s.ManagedHeapBytes),
             peak.UserActivations, samples[^1].UserActivations, samples[^1].UsersActivated, distinct,
@@ -142,7 +142,7 @@ internal sealed record SimulationReport(
             else
             {
                 static string Mb(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / 1048576.0:F0} MB") : "n/a";
-                static string Per(double? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / 1024.0:F2} KB") : "n/a (fewer than 1,000 users were added)";
+                static string Per(double? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / 1024.0:F2} KB") : "n/a (fewer than 10,000 users were added)";
                 md.AppendLine(c, $"- working set: {Mb(memory.StartWorkingSetBytes)} at the start, {Mb(memory.PeakWorkingSetBytes)} at the peak, {Mb(memory.EndWorkingSetBytes)} at the end; managed heap at most {Mb(memory.PeakManagedHeapBytes)}");
                 md.AppendLine(c, $"- {memory.DistinctUsers:N0} distinct users simulated, {memory.UsersActivated:N0} user activations created, at most {memory.PeakUserActivations:N0} active at once ({memory.EndUserActivations:N0} at the end)");
                 md.AppendLine(c, $"- per added active user: {Per(memory.WorkingSetBytesPerActiveUser)} of working set, {Per(memory.ManagedHeapBytesPerActiveUser)} of managed heap");
