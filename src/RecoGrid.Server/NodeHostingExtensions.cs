@@ -104,7 +104,7 @@ public static class NodeHostingExtensions
         services.AddRecoGridModelServing(node, configuration);
         services.AddRecoGridInteractionLog(node, configuration);
         services.AddRecoGridGrains();
-        services.AddRecoGridRetraining(node);
+        services.AddRecoGridRetraining(node, configuration);
         services.AddRecoGridExperiments();
         services.AddRecoGridReadiness();
         services.AddRecoGridNodeTelemetry(node);

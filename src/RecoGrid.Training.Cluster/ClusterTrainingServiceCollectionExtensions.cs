@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RecoGrid.Grains;
-using RecoGrid.Training.Cluster.Blocks;
+using RecoGrid.Storage.Training;
 using RecoGrid.Training.Cluster.Placement;
 using RecoGrid.Training.Cluster.Workers;
 

@@ -58,6 +58,50 @@ public sealed class ClusterTests : IAsyncLifetime
         await AssertOneClusterAsync(first, second);
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task ARetrainingRunTrainsAcrossNodesThatShareNoFolderAndEveryNodeServesItsModelAndSeesItsHistory()
+    {
+        // Two nodes with their own data folders: blocks, reminders and history must all be in Azure Storage, or the
+        // job's blocks written by one silo are missing on the other and the run fails.
+        var clusterId = "train-" + Guid.NewGuid().ToString("N");
+        var settings = RetrainingNode.Settings(Node(clusterId, "azure", null));
+        await using var all = await ServerProcess.StartAsync(Path.Combine(_root, "all"), settings, "all");
+        await using var trainer = await ServerProcess.StartAsync(Path.Combine(_root, "trainer"), settings, "training");
+        ShareAdminKey(all, "all", trainer, "trainer");
+        var data = RetrainingNode.Interactions();
+        await RetrainingNode.SendEventsAsync(all.Http, data);
+
+        using var started = await all.Http.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var run = await RetrainingNode.WaitForRunAsync(all.Http, id);
+        Assert.True(run.GetProperty("status").GetString() == "promoted", $"the run: {run}");
+
+        // The blocks went to blobs and were removed with the job; neither data folder holds any.
+        foreach (var node in new[] { "all", "trainer" })
+        {
+            var blocks = Path.Combine(_root, node, "training", "blocks");
+            Assert.False(Directory.Exists(blocks) && Directory.EnumerateFiles(blocks, "*", SearchOption.AllDirectories).Any(), $"{node} wrote blocks to its folder");
+        }
+
+        var container = new Azure.Storage.Blobs.BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient(_prefix + "-training-blocks");
+        Assert.True(await container.ExistsAsync(), "no block was written to the training-blocks container");
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            Assert.Fail($"the finished job left block {blob.Name}");
+        }
+
+        // One history for the cluster: both nodes list the run.
+        foreach (var node in new[] { all, trainer })
+        {
+            var history = await node.Http.GetFromJsonAsync<JsonElement>("/v1/admin/models/history");
+            Assert.Contains(history.GetProperty("runs").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+        }
+
+        var recs = await WaitForModelAsync(all, "u" + data.UserIds[0]);
+        Assert.Equal(run.GetProperty("version").GetString(), recs.GetProperty("modelVersion").GetString());
+    }
+
     // The keys live in the cluster's shared store: the first node bootstraps the admin key into its data folder, and a
     // node joining later finds an active admin key and writes none, so a client uses the first node's key everywhere.
     private void ShareAdminKey(ServerProcess first, string firstDir, ServerProcess joined, string joinedDir)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.TestingHost;
 using RecoGrid.Grains.Scoring;
-using RecoGrid.Training.Cluster.Blocks;
+using RecoGrid.Storage.Training;
 
 namespace RecoGrid.Training.Cluster.Tests;
 

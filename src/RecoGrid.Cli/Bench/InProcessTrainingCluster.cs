@@ -4,8 +4,8 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using RecoGrid.Grains.Scoring;
 using RecoGrid.Server.Hosting;
 using RecoGrid.Storage.FileSystem;
+using RecoGrid.Storage.Training;
 using RecoGrid.Training.Cluster;
-using RecoGrid.Training.Cluster.Blocks;
 
 namespace RecoGrid.Cli.Bench;
 

@@ -131,11 +131,14 @@ internal static class ModelsCommand
     }
 
     // The data folder's registry, or the cluster's when RECOGRID__ settings say so (RECOGRID__Storage__Provider=azure, ...).
-    private static IModelRegistry Registry(string dataDir)
+    private static IModelRegistry Registry(string dataDir) => ModelServingExtensions.CreateModelRegistry(EnvironmentConfiguration(), dataDir);
+
+    /// <summary>The RECOGRID__ environment variables, as a node reads them, for commands that reach a cluster's stores.</summary>
+    internal static ConfigurationManager EnvironmentConfiguration()
     {
         var configuration = new ConfigurationManager();
         configuration.AddEnvironmentVariables(prefix: "RECOGRID__");
-        return ModelServingExtensions.CreateModelRegistry(configuration, dataDir);
+        return configuration;
     }
 
     private static async Task<int> Run(Func<Task> action)

@@ -13,10 +13,10 @@ internal static class ModelsHistoryCommand
     public static Command Create(Option<string> dataDir)
     {
         var json = new Option<FileInfo?>("--json") { Description = "Also write every run's full record (durations per step, metrics, decision) as JSON." };
-        var history = new Command("history", "Show the retraining runs, newest first: trigger, outcome, data size, the gate's metric for the new and the serving model, seconds.") { json };
+        var history = new Command("history", "Show the retraining runs (of the data folder, or of the cluster's registry when RECOGRID__Storage__Provider=azure), newest first: trigger, outcome, data size, the gate's metric for the new and the serving model, seconds.") { json };
         history.SetAction((parse, ct) => OfflineConsole.RunAsync(parse, ct, async (console, token) =>
         {
-            var runs = (await RetrainingHistory.ForDataDir(parse.GetValue(dataDir)!).ReadAsync(token)).Reverse().ToList();
+            var runs = (await RetrainingHistory.Create(ModelsCommand.EnvironmentConfiguration(), parse.GetValue(dataDir)!).ReadAsync(token)).Reverse().ToList();
             if (runs.Count == 0)
             {
                 console.WriteLine("No retraining runs yet. Start one with `recogrid retrain` (or POST /v1/admin/retrain), or set Training:Schedule.");

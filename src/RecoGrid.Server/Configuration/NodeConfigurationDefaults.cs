@@ -7,6 +7,7 @@ using RecoGrid.Storage.Azure;
 using RecoGrid.Storage.Azure.Grains;
 using RecoGrid.Storage.Azure.Log;
 using RecoGrid.Storage.Azure.Models;
+using RecoGrid.Storage.Azure.Training;
 using RecoGrid.Storage.FileSystem;
 using RecoGrid.Storage.FileSystem.Log;
 
@@ -68,7 +69,9 @@ public static class NodeConfigurationDefaults
         defaults["Models:" + nameof(StoreProviderOptions.Provider)] = azure ? NodeStorageOptions.AzureProvider : NodeStorageOptions.FileProvider;
         defaults["Models:" + nameof(AzureModelRegistryOptions.ContainerName)] = $"{storage.ContainerPrefix}-models";
         defaults["Models:" + nameof(AzureModelRegistryOptions.CacheDirectory)] = Path.Combine(dataDir, "model-cache");
-        foreach (var section in new[] { "Log", "Models" })
+        defaults[AzureTrainingBlockStoreOptions.SectionName + ":" + nameof(StoreProviderOptions.Provider)] = azure ? NodeStorageOptions.AzureProvider : NodeStorageOptions.FileProvider;
+        defaults[AzureTrainingBlockStoreOptions.SectionName + ":" + nameof(AzureTrainingBlockStoreOptions.ContainerName)] = $"{storage.ContainerPrefix}-training-blocks";
+        foreach (var section in new[] { "Log", "Models", AzureTrainingBlockStoreOptions.SectionName })
         {
             if (storage.ConnectionString is { Length: > 0 } connectionString)
             {

@@ -96,6 +96,9 @@ internal static class NodeClustering
             ?? throw new InvalidOperationException($"Orleans:AdvertisedAddress '{cluster.AdvertisedAddress}' does not resolve to an address.");
     }
 
+    /// <summary>The Table service of the node's storage account (<c>Storage:ConnectionString</c> or the table endpoint beside <c>Storage:ServiceUri</c>).</summary>
+    public static TableServiceClient? StorageTableClient(NodeStorageOptions storage) => TableClient(new ClusterMembershipOptions(), storage);
+
     private static TableServiceClient? TableClient(ClusterMembershipOptions membership, NodeStorageOptions storage)
     {
         var options = new TableClientOptions();

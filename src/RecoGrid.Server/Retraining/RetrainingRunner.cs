@@ -8,6 +8,7 @@ using RecoGrid.Server.Ingestion;
 using RecoGrid.Server.Models;
 using RecoGrid.Storage.Log;
 using RecoGrid.Storage.Models;
+using RecoGrid.Storage.Training;
 using RecoGrid.Training.Cluster;
 using RecoGrid.Training.Cluster.Blocks;
 using RecoGrid.Training.Cluster.Contracts;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using RecoGrid.Storage.Training;
 using RecoGrid.Training.Cluster.Blocks;
 using RecoGrid.Training.Cluster.Contracts;
 using RecoGrid.Training.Cluster.Placement;

@@ -1,3 +1,4 @@
+using RecoGrid.Storage.Training;
 using RecoGrid.Training.Cluster.Blocks;
 using RecoGrid.Training.Cluster.Contracts;
 

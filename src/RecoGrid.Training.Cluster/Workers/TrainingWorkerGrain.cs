@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RecoGrid.Storage.Training;
 using RecoGrid.Training.Cluster.Blocks;
 using RecoGrid.Training.Cluster.Contracts;
 using RecoGrid.Training.Cluster.Placement;

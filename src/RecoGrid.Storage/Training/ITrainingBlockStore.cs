@@ -1,4 +1,4 @@
-namespace RecoGrid.Training.Cluster.Blocks;
+namespace RecoGrid.Storage.Training;
 
 /// <summary>
 /// Where a distributed training job keeps its blocks (rows of the data, factor blocks, Gram partials), so factors

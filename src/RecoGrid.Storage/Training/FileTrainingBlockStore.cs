@@ -1,6 +1,6 @@
 using RecoGrid.Storage.FileSystem;
 
-namespace RecoGrid.Training.Cluster.Blocks;
+namespace RecoGrid.Storage.Training;
 
 /// <summary>
 /// The block store on the local (or a shared) file system: one file per block under <see cref="Root"/>. Writes go to
@@ -44,14 +44,5 @@ public sealed class FileTrainingBlockStore(string root) : ITrainingBlockStore
         return Task.CompletedTask;
     }
 
-    private string PathOf(string name)
-    {
-        var parts = name.Split('/');
-        if (parts.Length == 0 || parts.Any(p => p.Length == 0 || p.StartsWith('.') || p.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_' and not '.')))
-        {
-            throw new ArgumentException($"'{name}' is not a valid training block name ('/'-separated letters, digits, '.', '-', '_').", nameof(name));
-        }
-
-        return Path.Combine([Root, .. parts]);
-    }
+    private string PathOf(string name) => Path.Combine([Root, .. TrainingBlockNames.Validate(name).Split('/')]);
 }
