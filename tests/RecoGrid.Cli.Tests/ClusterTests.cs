@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using RecoGrid.Cli.Hosting;
 using RecoGrid.Server.Models;
 using RecoGrid.Storage.Azure.Models;
@@ -64,9 +65,8 @@ public sealed class ClusterTests : IAsyncLifetime
         // Two nodes with their own data folders: blocks, reminders and history must all be in Azure Storage, or the
         // job's blocks written by one silo are missing on the other and the run fails.
         var clusterId = "train-" + Guid.NewGuid().ToString("N");
-        var settings = RetrainingNode.Settings(Node(clusterId, "azure", null));
-        await using var all = await ServerProcess.StartAsync(Path.Combine(_root, "all"), settings, "all");
-        await using var trainer = await ServerProcess.StartAsync(Path.Combine(_root, "trainer"), settings, "training");
+        await using var all = await ServerProcess.StartAsync(Path.Combine(_root, "all"), RetrainingNode.Settings(Node(clusterId, "azure", null)), "all");
+        await using var trainer = await ServerProcess.StartAsync(Path.Combine(_root, "trainer"), RetrainingNode.Settings(Node(clusterId, "azure", null)), "training");
         ShareAdminKey(all, "all", trainer, "trainer");
         var data = RetrainingNode.Interactions();
         await RetrainingNode.SendEventsAsync(all.Http, data);
@@ -91,12 +91,19 @@ public sealed class ClusterTests : IAsyncLifetime
             Assert.Fail($"the finished job left block {blob.Name}");
         }
 
-        // One history for the cluster: both nodes list the run.
-        foreach (var node in new[] { all, trainer })
+        // One history for the cluster, written by the training node: the API node lists the run, and so does
+        // `recogrid models history` run anywhere with the cluster's storage settings (here without any data folder of a node).
+        var history = await all.Http.GetFromJsonAsync<JsonElement>("/v1/admin/models/history");
+        Assert.Contains(history.GetProperty("runs").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
+        var elsewhere = new ConfigurationManager();
+        elsewhere.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            var history = await node.Http.GetFromJsonAsync<JsonElement>("/v1/admin/models/history");
-            Assert.Contains(history.GetProperty("runs").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
-        }
+            ["Storage:Provider"] = "azure",
+            ["Storage:ConnectionString"] = _azurite.ConnectionString,
+            ["Storage:ContainerPrefix"] = _prefix,
+        });
+        var runs = await RecoGrid.Server.Retraining.RetrainingHistory.Create(elsewhere, Path.Combine(_root, "elsewhere")).ReadAsync();
+        Assert.Equal("promoted", Assert.Single(runs, r => r.Id == id).Status);
 
         var recs = await WaitForModelAsync(all, "u" + data.UserIds[0]);
         Assert.Equal(run.GetProperty("version").GetString(), recs.GetProperty("modelVersion").GetString());
