@@ -105,11 +105,20 @@ public sealed class ScoringBusyException : Exception
 
 /// <summary>
 /// The users erased after one model version was trained: their trained vector and training history in that version's
-/// artifact are never used again. Key: the model version. State in the <see cref="StorageNames.Users"/> store.
+/// artifact are never used again. Key: the model version, or <see cref="Ledger"/> for every erasure the cluster has
+/// recorded: a version's set starts as a copy of the ledger, so a version trained from data that predates an erasure but
+/// registered after it fences the user off too. State in the <see cref="StorageNames.Users"/> store.
 /// </summary>
 [Alias("recogrid.IErasedUsersGrain")]
 public interface IErasedUsersGrain : IGrainWithStringKey
 {
+    /// <summary>The key of the cluster-wide ledger of erased users (no model version is named so).</summary>
+    const string Ledger = "*";
+
+    /// <summary>Every user recorded as erased here.</summary>
+    [Alias("Users"), Orleans.Concurrency.ReadOnly]
+    Task<string[]> Users();
+
     /// <summary>Records <paramref name="userId"/> as erased for this version (durable before it returns).</summary>
     [Alias("Erase")]
     Task Erase(string userId);

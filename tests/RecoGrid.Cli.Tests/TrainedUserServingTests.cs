@@ -159,4 +159,30 @@ public sealed class TrainedUserServingTests : IAsyncLifetime
         Assert.Equal("model", recs.GetProperty("source").GetString());
         Assert.Empty(Items(recs).Intersect(fresh));
     }
+
+    [Fact]
+    public async Task AVersionRegisteredAfterAnErasureFromDataThatPredatesItDoesNotServeTheErasedUser()
+    {
+        var (users, _) = _artifact.ReadAllUsers();
+        var (user, witness) = (users[7], users[8]);
+        Assert.Equal("model", (await RecommendWithModel(user, "count=10")).GetProperty("source").GetString());
+        using (var deleted = await _http.DeleteAsync($"/v1/users/{user}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        // v2 was trained before the erasure (the same artifact: its data still holds the user) and is registered and
+        // promoted only now, so the erasure could not name it.
+        await new ModelRegistration(new FileModelRegistry(Path.Combine(DataDir, "models"))).AddAsync(Path.Combine(_root, "model"), CancellationToken.None);
+        (await _http.PostAsync("/v1/admin/models/v2:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((await RecommendWithModel(witness, "count=10")).GetProperty("modelVersion").GetString() != "v2")
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "v2 was not served within a minute");
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("popularity", (await Recommend(user, "count=10")).GetProperty("source").GetString());
+        Assert.False((await _http.GetFromJsonAsync<JsonElement>($"/v1/users/{user}")).GetProperty("hasVector").GetBoolean());
+    }
 }

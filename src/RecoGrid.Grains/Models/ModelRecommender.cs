@@ -90,6 +90,8 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
 
     public async Task OnErasedAsync(string userId)
     {
+        // The ledger first: a version not listed below (registered a moment later) seeds its set from it.
+        await grains.GetGrain<IErasedUsersGrain>(IErasedUsersGrain.Ledger).Erase(userId);
         var known = new HashSet<string>(await versions.ListAsync(), StringComparer.Ordinal);
         if (models.Current is { } current)
         {
