@@ -105,11 +105,11 @@ public static class UsersApi
         {
             result = await recommending.WaitAsync(api.Value.RecommendationTimeout, time);
         }
-        catch (Exception lost) when (lost is OrleansException or TimeoutException)
+        catch (Exception lost) when (UserGrainLost(lost, http))
         {
             // The user's grain is on a node that just died (until membership declares it dead and it moves), or it is
-            // still being recovered (Api:RecommendationTimeout): the node's last popularity ranking still answers,
-            // without the user's own history.
+            // still being recovered (Api:RecommendationTimeout), or it cannot activate yet (its log partition waits for
+            // a dead writer's lease): the node's last popularity ranking still answers, without the user's own history.
             recommending.Ignore();
             result = PopularityFallback.Rank(request, popularity.Latest, catalog.Latest);
         }
@@ -139,6 +139,17 @@ public static class UsersApi
             Variant = served.Variant,
         });
     }
+
+    /// <summary>Whether a failed call to a user grain means the grain cannot answer now (rather than a bug or a saturated ranking).</summary>
+    private static bool UserGrainLost(Exception exception, HttpContext http) => exception switch
+    {
+        OrleansException or TimeoutException or LogUnavailableException or IOException => true,
+        // A remote grain's exception without a codec (a log partition still locked by a dead writer, say).
+        Orleans.Serialization.SerializerException => true,
+        // The runtime cancelled the grain's activation; not the caller going away.
+        OperationCanceledException => !http.RequestAborted.IsCancellationRequested,
+        _ => false,
+    };
 
     private static RecommendedItem ToResponse(ScoredItem item) => new(
         item.ItemId,

@@ -130,7 +130,7 @@ internal sealed record PhaseReport(
     /// <summary>Failed requests by HTTP status (connection failures and client timeouts are counted apart).</summary>
     public IReadOnlyDictionary<int, long> FailuresByStatus { get; init; } = new SortedDictionary<int, long>();
 
-    /// <summary>Acknowledged events of the users this phase touched that their state lacks (null: not verified).</summary>
+    /// <summary>Acknowledged events of the users this phase touched that their state lacked at the phase's check (null: not checked); the final check says which stayed missing.</summary>
     public long? LostEvents { get; init; }
 
     /// <summary>Users whose state could not be read within the verification's time limit.</summary>
@@ -185,8 +185,9 @@ internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int con
 
     /// <summary>
     /// Checks the users whose events were acknowledged since the last call (all users with <paramref name="everyone"/>):
-    /// returns the events acknowledged for them that their state lacks and were not already reported missing, and the
-    /// users whose state could not be read before <paramref name="limit"/>.
+    /// returns the events acknowledged for them that their state lacks at this check (lost, or still being applied: the
+    /// final check of every user with the load stopped decides), and the users whose state could not be read before
+    /// <paramref name="limit"/>.
     /// </summary>
     public async Task<(long Lost, int Unverified, int Checked)> VerifyAsync(Uri node, TimeSpan limit, bool everyone, CancellationToken cancellationToken)
     {
@@ -212,13 +213,10 @@ internal sealed class ChaosLoad(IReadOnlyList<Node> apiNodes, int users, int con
                 return;
             }
 
+            // A later check replaces an earlier one: a state that only lagged is not counted as lost at the end.
             var missing = Math.Max(0, acknowledged - total.Value);
-            var known = _missing.GetValueOrDefault(user);
-            if (missing > known)
-            {
-                _missing[user] = missing;
-                Interlocked.Add(ref lost, missing - known);
-            }
+            _missing[user] = missing;
+            Interlocked.Add(ref lost, missing);
         });
 
         return (lost, unverified, batch.Length);
