@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RecoGrid.Grains.Models;
 using RecoGrid.Scoring;
 
 namespace RecoGrid.Api;
@@ -25,6 +26,13 @@ public sealed class ApiOptions
     /// "popularity-fallback") or <c>unavailable</c> (503 with Retry-After).
     /// </summary>
     public string ScoringUnavailable { get; set; } = ScoringUnavailableModes.Fallback;
+
+    /// <summary>
+    /// How long a recommendations request waits for the user's grain before answering from this node's popularity
+    /// ranking (<c>popularity-fallback</c>): bounds the wait when the grain's node died or the grain is still being
+    /// recovered. Longer than <c>Scoring:CallTimeout</c>, which bounds the grain's own wait for scoring.
+    /// </summary>
+    public TimeSpan RecommendationTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Values of <see cref="ApiOptions.ScoringUnavailable"/>.</summary>
@@ -35,7 +43,7 @@ public static class ScoringUnavailableModes
 }
 
 /// <summary>Validates <see cref="ApiOptions"/>; messages name the setting.</summary>
-public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+public sealed class ApiOptionsValidator(IOptions<ModelPathOptions> modelPath) : IValidateOptions<ApiOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApiOptions options)
     {
@@ -63,6 +71,12 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         if (options.ScoringUnavailable is not (ScoringUnavailableModes.Fallback or ScoringUnavailableModes.Unavailable))
         {
             errors.Add($"Api:ScoringUnavailable must be {ScoringUnavailableModes.Fallback} or {ScoringUnavailableModes.Unavailable} (was '{options.ScoringUnavailable}').");
+        }
+
+        var callTimeout = modelPath.Value.CallTimeout;
+        if (options.RecommendationTimeout <= callTimeout || options.RecommendationTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"Api:RecommendationTimeout must be longer than Scoring:CallTimeout ({callTimeout}) and at most 00:05:00 (was {options.RecommendationTimeout}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

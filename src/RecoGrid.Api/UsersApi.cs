@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Popularity;
 using RecoGrid.Server.Events;
 using RecoGrid.Server.Experiments;
@@ -49,7 +50,8 @@ public static class UsersApi
         string? idEncoding,
         string? retrieval,
         bool? explain,
-        ExperimentServing experiments)
+        ExperimentServing experiments,
+        [FromKeyedServices(RecoGridClock.Key)] TimeProvider time)
     {
         var errors = new FieldErrors();
         if (PathIds.Resolve(userId, idEncoding, out userId) is { } userProblem)
@@ -98,14 +100,17 @@ public static class UsersApi
         var placement = experiments.Place(userId);
         RecommendationResult result;
         var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, explain ?? false, placement?.Variant.ModelVersion);
+        var recommending = grains.GetGrain<IUserGrain>(userId).Recommend(request);
         try
         {
-            result = await grains.GetGrain<IUserGrain>(userId).Recommend(request);
+            result = await recommending.WaitAsync(api.Value.RecommendationTimeout, time);
         }
-        catch (Exception lost) when (lost is OrleansException or TimeoutException)
+        catch (Exception lost) when (UserGrainLost(lost, http))
         {
-            // The user's grain is on a node that just died (until membership declares it dead and it moves): the
-            // node's last popularity ranking still answers, without the user's own history.
+            // The user's grain is on a node that just died (until membership declares it dead and it moves), or it is
+            // still being recovered (Api:RecommendationTimeout), or it cannot activate yet (its log partition waits for
+            // a dead writer's lease): the node's last popularity ranking still answers, without the user's own history.
+            recommending.Ignore();
             result = PopularityFallback.Rank(request, popularity.Latest, catalog.Latest);
         }
         catch (ScoringBusyException busy)
@@ -134,6 +139,17 @@ public static class UsersApi
             Variant = served.Variant,
         });
     }
+
+    /// <summary>Whether a failed call to a user grain means the grain cannot answer now (rather than a bug or a saturated ranking).</summary>
+    private static bool UserGrainLost(Exception exception, HttpContext http) => exception switch
+    {
+        OrleansException or TimeoutException or LogUnavailableException or IOException => true,
+        // A remote grain's exception without a codec (a log partition still locked by a dead writer, say).
+        Orleans.Serialization.SerializerException => true,
+        // The runtime cancelled the grain's activation; not the caller going away.
+        OperationCanceledException => !http.RequestAborted.IsCancellationRequested,
+        _ => false,
+    };
 
     private static RecommendedItem ToResponse(ScoredItem item) => new(
         item.ItemId,

@@ -107,6 +107,90 @@ public sealed class ScoringLossTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestsInFlightWhenTheScoringNodeDiesFallBackWithinTheBoundAndTheModelReturnsWithANewScoringNode()
+    {
+        var dataDir = Path.Combine(_root, "data");
+        var data = await TestModels.RegisterTwoVersionsAsync(_root, dataDir);
+        var callTimeout = TimeSpan.FromSeconds(1);
+        var recommendationTimeout = TimeSpan.FromSeconds(3);
+        var apiSettings = HostFixture.TestSettings();
+        apiSettings["Models:PollInterval"] = "00:00:00.200";
+        apiSettings["Scoring:CallTimeout"] = callTimeout.ToString();
+        apiSettings["Api:RecommendationTimeout"] = recommendationTimeout.ToString();
+        Dictionary<string, string?> ScoringSettings()
+        {
+            var settings = HostFixture.TestSettings();
+            settings["Orleans:ClusterId"] = apiSettings["Orleans:ClusterId"];
+            settings["Orleans:PrimarySiloPort"] = apiSettings["Orleans:SiloPort"];
+            settings["Models:PollInterval"] = "00:00:00.200";
+            return settings;
+        }
+
+        await using var api = await ServerProcess.StartAsync(dataDir, apiSettings, "api");
+        // The users' grains and the log partitions activate on the api node before a scoring node joins, so the only
+        // calls the kill can leave hanging are scoring calls (requests whose user grain dies with its node may fail).
+        var users = data.UserIds.Take(8).ToArray();
+        (await api.Http.PostAsJsonAsync("/v1/events", new { events = users.Select(u => new { userId = u, itemId = data.ItemIds[0], type = "view" }) })).EnsureSuccessStatusCode();
+        var failures = new List<string>();
+        foreach (var user in users)
+        {
+            await WaitForSourceAsync(api, user, "popularity", failures);
+        }
+
+        await using var scoring = await ServerProcess.StartAsync(dataDir, ScoringSettings(), "scoring");
+        (await api.Http.PostAsync("/v1/admin/models/v1:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
+        foreach (var user in users)
+        {
+            await WaitForSourceAsync(api, user, "model", failures);
+        }
+
+        // Closed-loop callers, as a load balancer's clients: before, during and after the kill.
+        var answers = new System.Collections.Concurrent.ConcurrentQueue<(HttpStatusCode Status, string? Source, TimeSpan Took, bool AfterKill)>();
+        var killed = false;
+        using var stop = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
+        {
+            for (var i = c; !stop.IsCancellationRequested; i++)
+            {
+                var afterKill = Volatile.Read(ref killed);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var response = await api.Http.GetAsync($"/v1/users/{users[i % users.Length]}/recommendations?count=5");
+                var source = response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("source").GetString() : null;
+                answers.Enqueue((response.StatusCode, source, clock.Elapsed, afterKill));
+            }
+        })).ToArray();
+        await WaitUntilAsync(() => answers.Count(a => a.Source == "model") >= 8, "model answers before the kill");
+        await scoring.KillHardAsync();
+        Volatile.Write(ref killed, true);
+        await WaitUntilAsync(() => answers.Count(a => a.AfterKill && a.Source == "popularity-fallback") >= 8, "fallback answers after the kill");
+        await stop.CancelAsync();
+        await Task.WhenAll(callers);
+
+        var all = answers.ToArray();
+        Assert.All(all, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.All(all, a => Assert.Contains(a.Source, new[] { "model", "popularity-fallback" }));
+        // Without the bounds a call in flight to the dead silo waits until membership declares it dead or Orleans'
+        // 30 s response timeout; with them every request ends within Api:RecommendationTimeout (plus a loaded machine's slack).
+        var slowest = all.Max(a => a.Took);
+        Assert.True(slowest < recommendationTimeout + TimeSpan.FromSeconds(4), $"the slowest request took {slowest.TotalSeconds:F1} s");
+
+        // A new scoring node joins: the model ranks again.
+        await using var replacement = await ServerProcess.StartAsync(dataDir, ScoringSettings(), "scoring");
+        await WaitForSourceAsync(api, users[0], "model", failures);
+        Assert.Empty(failures);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90), $"no {what} within 90 s");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task AnApiNodeWithoutScoringAnswers503WithRetryAfterWhenConfiguredSo()
     {
         var dataDir = Path.Combine(_root, "data");

@@ -20,14 +20,17 @@ internal static class ChaosCommand
         membership.AcceptOnlyFromAmong("redis", "azure");
         var users = new Option<int>("--users") { Description = "Simulated users (the ids of the generated training data, so they have trained vectors).", DefaultValueFactory = _ => 2000 };
         var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers.", DefaultValueFactory = _ => 16 };
-        var phase = new Option<double>("--phase-seconds") { Description = "Seconds of load in each phase (the fault happens a third of the way in).", DefaultValueFactory = _ => 45 };
+        var phase = new Option<double>("--phase-seconds") { Description = "Seconds of load in each fault phase (the fault happens a third of the way in; the baseline lasts a third of it).", DefaultValueFactory = _ => 20 };
         var outage = new Option<double>("--outage-seconds") { Description = "How long Azurite is stopped.", DefaultValueFactory = _ => 10 };
+        var settle = new Option<double>("--settle-seconds") { Description = "Most seconds to wait after a fault for 5 s without a failed request before the next fault.", DefaultValueFactory = _ => 30 };
+        var verify = new Option<double>("--verify-seconds") { Description = "Most seconds each phase's check of acknowledged events may take, twice that for the final check of every user (users it could not read are reported as unverified).", DefaultValueFactory = _ => 15 };
+        var requestTimeout = new Option<double>("--request-timeout-seconds") { Description = "Client timeout of each request of the load (a request that takes longer counts as a timeout).", DefaultValueFactory = _ => 15 };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
         var work = new Option<string?>("--work-dir") { Description = "Folder for the nodes' data, Azurite's data and every process's log (a temporary one by default)." };
 
         var command = new Command("chaos", "Kill nodes and stop storage under load on a loopback cluster; prints what each fault did and whether any acknowledged event was lost.")
         {
-            recogrid, azurite, membership, users, concurrency, phase, outage, json, work,
+            recogrid, azurite, membership, users, concurrency, phase, outage, settle, verify, requestTimeout, json, work,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,52 +47,78 @@ internal static class ChaosCommand
             }
 
             Console.WriteLine($"work folder (logs, data): {settings.WorkDir}");
+            var total = Stopwatch.StartNew();
             await using var cluster = new LocalCluster(settings);
             await cluster.StartAsync(cancellationToken);
             await PromoteModelAsync(settings, cluster.Nodes[0], parse.GetValue(users), cancellationToken);
 
-            var load = new ChaosLoad([.. cluster.Nodes.Where(n => n.ServesApi)], parse.GetValue(users), parse.GetValue(concurrency), seed: 11, AdminKey(settings, cluster.Nodes[0]));
+            var load = new ChaosLoad(
+                [.. cluster.Nodes.Where(n => n.ServesApi)], parse.GetValue(users), parse.GetValue(concurrency), seed: 11, AdminKey(settings, cluster.Nodes[0]),
+                TimeSpan.FromSeconds(parse.GetValue(requestTimeout)));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var running = load.RunAsync(stop.Token);
             var seconds = TimeSpan.FromSeconds(parse.GetValue(phase));
+            var settleLimit = TimeSpan.FromSeconds(parse.GetValue(settle));
+            var verifyLimit = TimeSpan.FromSeconds(parse.GetValue(verify));
             var reports = new List<PhaseReport>();
+            Console.WriteLine($"cluster up and model promoted after {total.Elapsed.TotalSeconds:F0} s");
 
-            load.StartPhase("baseline");
+            // Each phase's acknowledged events are checked against the users' state (read through node1, which lives).
+            async Task<PhaseReport> Verified(PhaseCounters counters, double? faultAt)
+            {
+                load.StartPhase("verify"); // the load goes on, counted apart
+                var (lost, unverified, _) = await load.VerifyAsync(cluster.Nodes[0].BaseAddress, verifyLimit, everyone: false, cancellationToken);
+                return Print(counters.Report(faultAt, lost, unverified));
+            }
+
+            var baseline = load.StartPhase("baseline");
             await Task.Delay(seconds / 3, cancellationToken);
-            reports.Add(Print(load.Phase.Report(null)));
+            baseline.End();
+            reports.Add(await Verified(baseline, null));
 
-            reports.Add(Print(await FaultAsync(load, "kill-all-node", seconds, () => { cluster.Nodes[1].Kill(); return Task.CompletedTask; }, cancellationToken)));
-            await SettleAsync(load, cancellationToken);
-            reports.Add(Print(await FaultAsync(load, "kill-scoring", seconds, () => { cluster.Nodes[2].Kill(); return Task.CompletedTask; }, cancellationToken)));
-            await SettleAsync(load, cancellationToken);
-            reports.Add(Print(await FaultAsync(load, "storage-outage", seconds, async () =>
+            var (killAll, killAllAt) = await FaultAsync(load, "kill-all-node", seconds, () => { cluster.Nodes[1].Kill(); return Task.CompletedTask; }, cancellationToken);
+            await SettleAsync(load, settleLimit, cancellationToken);
+            reports.Add(await Verified(killAll, killAllAt));
+            var (killScoring, killScoringAt) = await FaultAsync(load, "kill-scoring", seconds, () => { cluster.Nodes[2].Kill(); return Task.CompletedTask; }, cancellationToken);
+            await SettleAsync(load, settleLimit, cancellationToken);
+            reports.Add(await Verified(killScoring, killScoringAt));
+            var (outagePhase, outageAt) = await FaultAsync(load, "storage-outage", seconds, async () =>
             {
                 await cluster.StopAzuriteAsync();
                 await Task.Delay(TimeSpan.FromSeconds(parse.GetValue(outage)), cancellationToken);
                 await cluster.StartAzuriteAsync(cancellationToken);
                 load.Phase.WatchForRecovery();
-            }, cancellationToken)));
+            }, cancellationToken);
 
             await stop.CancelAsync();
             await running;
-            var (lostUsers, missing, acknowledged) = await load.VerifyAsync(cluster.Nodes[0].BaseAddress, cancellationToken);
-            Console.WriteLine($"acknowledged events: {acknowledged}; missing from user state: {missing} (users affected: {lostUsers})");
+            reports.Add(await Verified(outagePhase, outageAt));
+
+            // Verification: every acknowledged event of the run, every user, with the load stopped.
+            var final = await load.VerifyAsync(cluster.Nodes[0].BaseAddress, verifyLimit * 2, everyone: true, cancellationToken);
+            var (acknowledged, missing, lostUsers) = load.Totals();
+            Console.WriteLine($"verification: {final.Checked} users, acknowledged events {acknowledged}, lost {missing} (users affected: {lostUsers}), unverified users {final.Unverified}");
+            Console.WriteLine($"total {total.Elapsed.TotalSeconds:F0} s");
             if (parse.GetValue(json) is { } path)
             {
-                var report = new { At = DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Membership, Phases = reports, Acknowledged = acknowledged, Missing = missing, UsersWithMissingEvents = lostUsers };
+                var report = new
+                {
+                    At = DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Membership, PhaseSeconds = seconds.TotalSeconds, TotalSeconds = total.Elapsed.TotalSeconds,
+                    Phases = reports, Acknowledged = acknowledged, Missing = missing, UsersWithMissingEvents = lostUsers, UnverifiedUsers = final.Unverified,
+                };
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
             }
 
-            return missing == 0 && reports.All(r => r.Status5xxOther == 0) ? 0 : 1;
+            return missing == 0 && final.Unverified == 0 && reports.All(r => r.Status5xxOther == 0) ? 0 : 1;
         });
         return command;
     }
 
-    // The next fault starts from a cluster that has re-balanced: 5 s without a failed request (at most 2 minutes).
-    private static async Task SettleAsync(ChaosLoad load, CancellationToken cancellationToken)
+    // The next fault starts from a cluster that has re-balanced: 5 s without a failed request (at most the limit).
+    private static async Task SettleAsync(ChaosLoad load, TimeSpan limit, CancellationToken cancellationToken)
     {
-        var took = await load.SettleAsync(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2), cancellationToken);
-        Console.WriteLine($"settled after {took.TotalSeconds:F0} s");
+        var took = await load.SettleAsync(TimeSpan.FromSeconds(5), limit, cancellationToken);
+        Console.WriteLine($"settled after {took.TotalSeconds:F0} s" + (took >= limit ? " (limit reached: the next fault starts anyway)" : ""));
     }
 
     private static PhaseReport Print(PhaseReport report)
@@ -98,8 +127,9 @@ internal static class ChaosCommand
         return report;
     }
 
-    // A phase: load for a third of the time, the fault, then load until the phase ends.
-    private static async Task<PhaseReport> FaultAsync(ChaosLoad load, string name, TimeSpan length, Func<Task> fault, CancellationToken cancellationToken)
+    // A phase: load for a third of the time, the fault, then load until the phase ends. Reported after the settling
+    // that follows (requests of the phase still in flight are counted in it when they end).
+    private static async Task<(PhaseCounters Phase, double FaultAt)> FaultAsync(ChaosLoad load, string name, TimeSpan length, Func<Task> fault, CancellationToken cancellationToken)
     {
         var phase = load.StartPhase(name);
         await Task.Delay(length / 3, cancellationToken);
@@ -112,7 +142,8 @@ internal static class ChaosCommand
             await Task.Delay(remaining, cancellationToken);
         }
 
-        return phase.Report(faultAt);
+        phase.End();
+        return (phase, faultAt);
     }
 
     // The first node creates the cluster's admin key in its data folder (the key store is shared by every node).

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Telemetry;
 using RecoGrid.Grains.Users;
 
@@ -9,8 +11,16 @@ namespace RecoGrid.Grains.Models;
 /// The model path of a user grain: keeps the user's vector for the promoted version (trained vector, or
 /// fold-in of recent interactions) and ranks through a scoring grain chosen by consistent hash. A trained user's
 /// training history is excluded with the live events; an erased user's trained vector and history are never used.
+/// A scoring call that has not answered within <see cref="ModelPathOptions.CallTimeout"/> counts as no scoring silo
+/// (popularity-fallback): a silo that died with the call in flight would otherwise hold the request until Orleans'
+/// response timeout.
 /// </summary>
-public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory grains, IOptions<ModelPathOptions> options, IModelVersions versions) : IModelRecommender
+public sealed class ModelRecommender(
+    IActiveModelSource models,
+    IGrainFactory grains,
+    IOptions<ModelPathOptions> options,
+    IModelVersions versions,
+    [FromKeyedServices(RecoGridClock.Key)] TimeProvider clock) : IModelRecommender
 {
     /// <summary>Recent items sent with each scoring call as co-visitation seeds.</summary>
     public const int RecentSeeds = 5;
@@ -50,16 +60,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
 
         var history = request.ExcludeSeen && !erased ? model.TrainedUsers?.TrainingHistory(userId) : null;
         var call = new ScoreCall(s.ModelVersion!, s.Vector!, [.. excluded], request.Count, request.Category, request.Retrieval, RecentItems(s), history is { Length: > 0 } ? history : null);
-        ScoreResponse response;
-        try
-        {
-            response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
-        }
-        catch (Exception exception) when (exception is OrleansException or TimeoutException)
-        {
-            // No scoring silo to place the grain on, or the one hosting it is gone (until membership notices).
-            throw new ScoringUnavailableException(exception.Message, exception);
-        }
+        var response = await ScoreAsync(userId, call);
 
         return response.Status switch
         {
@@ -70,11 +71,52 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         };
     }
 
+    private Task<ScoreResponse> ScoreAsync(string userId, ScoreCall call) =>
+        BoundedAsync(grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call), "The scoring grain");
+
+    /// <summary>
+    /// Awaits a call of the model path for at most <see cref="ModelPathOptions.CallTimeout"/>; a call that fails in
+    /// Orleans (no scoring silo, or the one hosting the grain is gone) or takes longer becomes <see cref="ScoringUnavailableException"/>.
+    /// </summary>
+    private async Task<T> BoundedAsync<T>(Task<T> call, string what)
+    {
+        var timeout = options.Value.CallTimeout;
+        try
+        {
+            return await call.WaitAsync(timeout, clock);
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            // Orleans keeps waiting for the abandoned call (until its response timeout or the silo's death); observe its end.
+            call.Ignore();
+            GrainsMetrics.ScoringCallTimedOut();
+            throw new ScoringUnavailableException($"{what} did not answer within Scoring:CallTimeout ({timeout}).", new TimeoutException());
+        }
+        catch (Exception exception) when (exception is OrleansException or TimeoutException)
+        {
+            // No scoring silo to place the grain on, or the one hosting it is gone (until membership notices).
+            throw new ScoringUnavailableException(exception.Message, exception);
+        }
+    }
+
     public async Task<IReadOnlyList<string>> TrainingHistoryAsync(string userId, UserState state)
     {
         var model = models.Current;
-        if (model?.TrainedUsers is null || await IsErasedAsync(userId, state, model))
+        if (model?.TrainedUsers is null)
         {
+            return [];
+        }
+
+        try
+        {
+            if (await IsErasedAsync(userId, state, model))
+            {
+                return [];
+            }
+        }
+        catch (ScoringUnavailableException)
+        {
+            // Whether the user was erased is unknown for now: their training history is not used.
             return [];
         }
 
@@ -111,7 +153,8 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
 
         if (s.ErasureCheckedVersion != model.Version)
         {
-            s.TrainedErased = await grains.GetGrain<IErasedUsersGrain>(model.Version).IsErased(userId);
+            // Bounded like the scoring call: the erased-set's silo may be the one that was just lost.
+            s.TrainedErased = await BoundedAsync(grains.GetGrain<IErasedUsersGrain>(model.Version).IsErased(userId), "The erased-users grain");
             s.ErasureCheckedVersion = model.Version;
         }
 

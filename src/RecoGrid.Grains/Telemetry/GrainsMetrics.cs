@@ -37,6 +37,9 @@ public static class GrainsMetrics
         "recogrid.foldin.duration", "s", "Time to fold a user's recent interactions into a vector for the active model.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05] });
 
+    private static readonly Counter<long> ScoringTimeouts = Meter.CreateCounter<long>(
+        "recogrid.scoring.call_timeouts", "{call}", "Scoring calls abandoned after Scoring:CallTimeout (the request fell back to popularity).");
+
     private static readonly UpDownCounter<long> ActiveUsers = Meter.CreateUpDownCounter<long>(
         ActiveUsersName, "{user}", "User grains active on this silo.");
 
@@ -103,4 +106,7 @@ public static class GrainsMetrics
     /// <summary>Counts a conversion attributed to <paramref name="variant"/> of <paramref name="experiment"/>.</summary>
     public static void RecordConversion(string experiment, string variant) =>
         Conversions.Add(1, new KeyValuePair<string, object?>("experiment", experiment), new KeyValuePair<string, object?>("variant", variant));
+
+    /// <summary>Counts a scoring call abandoned after <c>Scoring:CallTimeout</c>.</summary>
+    public static void ScoringCallTimedOut() => ScoringTimeouts.Add(1);
 }
