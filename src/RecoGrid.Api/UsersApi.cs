@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
 using RecoGrid.Grains.Catalog;
+using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Popularity;
 using RecoGrid.Server.Events;
 using RecoGrid.Server.Experiments;
@@ -100,7 +101,7 @@ public static class UsersApi
         var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, explain ?? false, placement?.Variant.ModelVersion);
         try
         {
-            result = await grains.GetGrain<IUserGrain>(userId).Recommend(request);
+            result = await grains.Reference<IUserGrain>(userId).Recommend(request);
         }
         catch (Exception lost) when (lost is OrleansException or TimeoutException)
         {

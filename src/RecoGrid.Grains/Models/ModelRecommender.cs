@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Common;
 using RecoGrid.Grains.Telemetry;
 using RecoGrid.Grains.Users;
 
@@ -53,7 +54,7 @@ public sealed class ModelRecommender(IActiveModelSource models, IGrainFactory gr
         ScoreResponse response;
         try
         {
-            response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
+            response = await grains.Reference<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call);
         }
         catch (Exception exception) when (exception is OrleansException or TimeoutException)
         {
