@@ -123,8 +123,14 @@ public static class UsersApi
         }
 
         var served = experiments.Served(placement, result);
-        return TypedResults.Ok(new RecommendationsResponse(
-            [.. result.Items.Select(ToResponse)],
+        var items = new RecommendedItem[result.Items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = ToResponse(result.Items[i]);
+        }
+
+        return TypedResults.Json(new RecommendationsResponse(
+            items,
             result.Source,
             result.ModelVersion,
             result.Retrieval,
@@ -133,7 +139,7 @@ public static class UsersApi
             RecommendationId = served.RecommendationId,
             ExperimentId = served.ExperimentId,
             Variant = served.Variant,
-        });
+        }, ApiJsonContext.Default.RecommendationsResponse);
     }
 
     private static RecommendedItem ToResponse(ScoredItem item) => new(
