@@ -124,8 +124,8 @@ class Node:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def wrk(node, ids_file, seconds, connections, threads, seed):
-    env = dict(os.environ, USER_IDS=ids_file, SEED=str(seed))
+def wrk(node, ids_file, seconds, connections, threads, seed, order="random"):
+    env = dict(os.environ, USER_IDS=ids_file, SEED=str(seed), ORDER=order)
     before_cpu, before_alloc = cpu_seconds(node.proc.pid), node.allocated_bytes()
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", LUA, f"http://127.0.0.1:{node.port}"],
                          env=env, capture_output=True, text=True, check=True).stdout
@@ -134,7 +134,7 @@ def wrk(node, ids_file, seconds, connections, threads, seed):
     summary = json.loads(out.strip().splitlines()[-1])
     total = max(1, summary["requests"])
     alloc = (after_alloc - before_alloc) / total if before_alloc is not None and after_alloc is not None else None
-    return {"requests_per_s": summary["requests_per_s"], "p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"],
+    return {"requests": summary["requests"], "requests_per_s": summary["requests_per_s"], "p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"],
             "non2xx": summary["non2xx"], "server_cpu_us_per_request": cpu / total * 1e6, "allocated_bytes_per_request": alloc}
 
 
@@ -156,7 +156,7 @@ def fmt(res):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=100_000)
-    ap.add_argument("--items", type=int, default=20_108)
+    ap.add_argument("--items", type=int, default=20_108, help="items generated; with --model, give the model's item count (the raw ceiling's catalogue)")
     ap.add_argument("--interactions", type=int, help="generated interactions (default: 20 per user)")
     ap.add_argument("--factors", type=int, default=64)
     ap.add_argument("--train-arg", action="append", default=[], help="extra `recogrid train` argument (repeat), e.g. --train-arg=--iterations --train-arg=5")
@@ -165,7 +165,7 @@ def main():
     ap.add_argument("--connections", default="64", help="comma-separated wrk connection counts")
     ap.add_argument("--wrk-threads", type=int, default=1)
     ap.add_argument("--seconds", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=15, help="seconds of warm-up per node; it should reach every trained user once (a warning says when not)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--batch", type=int, default=64, help="batch size of the raw ONNX Runtime ceiling")
     ap.add_argument("--raw-seconds", type=float, default=5)
@@ -190,11 +190,13 @@ def main():
     load_before = open("/proc/loadavg").read().strip()
     work = tempfile.mkdtemp(prefix="recogrid-model-path-", dir=os.environ.get("BENCH_DIR"))
     results = {(name, c): [] for name, _, _ in variants for c in connections}
+    users = 0
     try:
         print("preparing the model", file=sys.stderr, flush=True)
         artifact = prepare(a, work)
         ids_file = os.path.join(artifact, "user_ids.txt")
-        first_user = next(line.strip() for line in open(ids_file) if line.strip())
+        ids = [line.strip() for line in open(ids_file) if line.strip()]
+        first_user, users = ids[0], len(ids)
         for r in range(a.rounds):
             order = variants if r % 2 == 0 else list(reversed(variants))
             for name, env, dll in order:
@@ -202,7 +204,11 @@ def main():
                 try:
                     node.check_model_path(first_user)
                     for c in connections:
-                        wrk(node, ids_file, a.warmup, c, a.wrk_threads, 100 + r)
+                        # Warm-up walks the ids in order: every user grain is active before the measured run
+                        # (activations would otherwise be counted as model-path cost).
+                        warm = wrk(node, ids_file, a.warmup, c, a.wrk_threads, 100 + r, order="sequential")
+                        if warm["requests"] < users:
+                            print(f"warning: the {a.warmup} s warm-up reached {warm['requests']:,} of {users:,} users; raise --warmup", file=sys.stderr, flush=True)
                         res = wrk(node, ids_file, a.seconds, c, a.wrk_threads, r)
                         res.update(raw_ceiling(dll, a, work))
                         res["ratio"] = res["requests_per_s"] / res["raw_users_per_s"]
@@ -217,7 +223,7 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     load_after = open("/proc/loadavg").read().strip()
     print(f"\nload average before: {load_before}; after: {load_after}")
-    print(f"{a.users:,} users × {a.items:,} items × {a.factors} factors, raw ceiling at batch {a.batch}, {a.seconds} s per run, medians of {a.rounds}:")
+    print(f"{users:,} trained users × {a.items:,} items × {a.factors} factors, raw ceiling at batch {a.batch}, {a.seconds} s per run, medians of {a.rounds}:")
     for (name, c), runs in results.items():
         med = {k: statistics.median(x[k] for x in runs) if runs[0][k] is not None else None for k in runs[0]}
         print(f"  {name}, c={c}: {fmt(med)}")

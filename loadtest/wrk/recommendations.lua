@@ -1,12 +1,14 @@
 -- wrk script: GET /v1/users/{id}/recommendations for user ids drawn uniformly from a file (one id a line, e.g. a
 -- trained model's user_ids.txt), so every request takes the model path with a trained vector.
--- Environment: USER_IDS (file, required), COUNT (10), EXCLUDE_SEEN (1), API_KEY (optional), SEED (7).
+-- Environment: USER_IDS (file, required), COUNT (10), EXCLUDE_SEEN (1), API_KEY (optional), SEED (7), ORDER (random, or
+-- sequential: each thread walks the ids in file order from its own offset, so a warm-up touches every user once).
 -- Usage: USER_IDS=artifact/user_ids.txt wrk -t1 -c64 -d30s -s loadtest/wrk/recommendations.lua http://127.0.0.1:5080
 
 local file = os.getenv("USER_IDS") or error("USER_IDS must name a file of user ids, one a line")
 local count = tonumber(os.getenv("COUNT") or "10")
 local excludeSeen = (os.getenv("EXCLUDE_SEEN") or "1") == "1"
 local seed = tonumber(os.getenv("SEED") or "7")
+local sequential = (os.getenv("ORDER") or "random") == "sequential"
 
 local threadCounter = 0
 
@@ -32,6 +34,7 @@ function init(args)
   if #paths == 0 then
     error(file .. " lists no user ids")
   end
+  cursor = (id * 7919) % #paths
   local key = os.getenv("API_KEY")
   if key and key ~= "" then
     wrk.headers["X-Api-Key"] = key
@@ -39,6 +42,10 @@ function init(args)
 end
 
 function request()
+  if sequential then
+    cursor = cursor % #paths + 1
+    return wrk.format("GET", paths[cursor])
+  end
   return wrk.format("GET", paths[math.random(#paths)])
 end
 
