@@ -16,7 +16,7 @@ worktree of an older commit). Without --variant one configuration, "default", ru
 
 Usage: python3 loadtest/bench/model-path.py [--users 100000] [--items 20108] [--factors 64] [--connections 64]
          [--seconds 20] [--rounds 3] [--batch 64] [--variant NAME KEY=VALUE ...] [--json out.json]
-Small check: python3 loadtest/bench/model-path.py --users 2000 --items 1000 --factors 16 --seconds 3 --warmup 1 --rounds 1
+Small check: python3 loadtest/bench/model-path.py --users 2000 --items 1000 --factors 16 --seconds 4 --warmup 6 --rounds 1 --raw-seconds 1 --connections 16
 Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
 Run it on a quiet machine: it prints the load average before and after.
 """
@@ -158,7 +158,7 @@ def main():
     ap.add_argument("--users", type=int, default=100_000)
     ap.add_argument("--items", type=int, default=20_108, help="items generated; with --model, give the model's item count (the raw ceiling's catalogue)")
     ap.add_argument("--interactions", type=int, help="generated interactions (default: 20 per user)")
-    ap.add_argument("--factors", type=int, default=64)
+    ap.add_argument("--factors", type=int, default=64, help="factors trained; with --model, give the model's")
     ap.add_argument("--train-arg", action="append", default=[], help="extra `recogrid train` argument (repeat), e.g. --train-arg=--iterations --train-arg=5")
     ap.add_argument("--model", help="reuse a trained artifact folder instead of generating and training")
     ap.add_argument("--seed", type=int, default=7)
