@@ -38,7 +38,7 @@ public sealed record ItemResponse(
 /// its score is 0), <c>coldStart</c> an item blended in from popularity while the user's history is thin, and
 /// <c>explanation</c> (with <c>explain=true</c>) lists up to 3 of the user's own items that contributed most to the score.
 /// </summary>
-public sealed record RecommendedItem(
+public readonly record struct RecommendedItem(
     string ItemId,
     double Score,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Exploration = null,

@@ -81,7 +81,7 @@ public static class ItemsApi
         }
 
         var call = new SimilarCall(model.Version, itemId, wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category));
-        var response = await grains.GetGrain<IScoringGrain>(ShardHash.Shard(itemId, paths.Value.Partitions)).Similar(call);
+        var response = await grains.Reference<IScoringGrain>(ShardHash.Shard(itemId, paths.Value.Partitions)).Similar(call);
         switch (response.Status)
         {
             case ScoreStatus.Ok:

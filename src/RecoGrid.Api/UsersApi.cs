@@ -100,7 +100,7 @@ public static class UsersApi
         var placement = experiments.Place(userId);
         RecommendationResult result;
         var request = new RecommendationRequest(wanted, string.IsNullOrEmpty(category) ? null : Ids.Normalize(category), [.. excluded], excludeSeen ?? true, retrieval, explain ?? false, placement?.Variant.ModelVersion);
-        var recommending = grains.GetGrain<IUserGrain>(userId).Recommend(request);
+        var recommending = grains.Reference<IUserGrain>(userId).Recommend(request);
         try
         {
             result = await recommending.WaitAsync(api.Value.RecommendationTimeout, time);
@@ -127,8 +127,14 @@ public static class UsersApi
         }
 
         var served = experiments.Served(placement, result);
-        return TypedResults.Ok(new RecommendationsResponse(
-            [.. result.Items.Select(ToResponse)],
+        var items = new RecommendedItem[result.Items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = ToResponse(result.Items[i]);
+        }
+
+        return TypedResults.Json(new RecommendationsResponse(
+            items,
             result.Source,
             result.ModelVersion,
             result.Retrieval,
@@ -137,7 +143,7 @@ public static class UsersApi
             RecommendationId = served.RecommendationId,
             ExperimentId = served.ExperimentId,
             Variant = served.Variant,
-        });
+        }, ApiJsonContext.Default.RecommendationsResponse);
     }
 
     /// <summary>Whether a failed call to a user grain means the grain cannot answer now (rather than a bug or a saturated ranking).</summary>

@@ -26,6 +26,11 @@ public sealed class UnfactoredItems
             Volatile.Write(ref _cached, cached);
         }
 
+        if (cached.List.Length == 0 && !catalog.RecentWrites.Any())
+        {
+            return []; // The common case once every item is trained: nothing to explore, and nothing allocated per request.
+        }
+
         var recent = catalog.RecentWrites.Where(item => !model.ItemIndex.ContainsKey(item.ItemId)).ToList();
         IEnumerable<ItemRecord> all = cached.List;
         if (recent.Count > 0)

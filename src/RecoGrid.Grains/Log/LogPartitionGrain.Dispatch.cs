@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using RecoGrid.Abstractions;
+using RecoGrid.Grains.Common;
 
 namespace RecoGrid.Grains.Log;
 
@@ -137,7 +138,7 @@ public sealed partial class LogPartitionGrain
                 {
                     try
                     {
-                        await GrainFactory.GetGrain<IUserGrain>(userId).Apply(head.Record);
+                        await GrainFactory.Reference<IUserGrain>(userId).Apply(head.Record);
                     }
                     catch (Exception exception)
                     {

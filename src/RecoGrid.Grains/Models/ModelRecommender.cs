@@ -72,7 +72,7 @@ public sealed class ModelRecommender(
     }
 
     private Task<ScoreResponse> ScoreAsync(string userId, ScoreCall call) =>
-        BoundedAsync(grains.GetGrain<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call), "The scoring grain");
+        BoundedAsync(grains.Reference<IScoringGrain>(ShardHash.Shard(userId, options.Value.Partitions)).Score(call), "The scoring grain");
 
     /// <summary>
     /// Awaits a call of the model path for at most <see cref="ModelPathOptions.CallTimeout"/>; a call that fails in

@@ -427,14 +427,16 @@ public sealed class ScoringEngine : IAsyncDisposable
             throw new ArgumentException($"The user vector has {request.UserVector.Length} factors; model version '{model.ModelVersion}' has {model.Factors}.", nameof(request));
         }
 
-        var excluded = new List<int>((request.ExcludeItemIds?.Count ?? 0) + (request.ExcludeItemIndices?.Count ?? 0));
+        // One array of the largest size, trimmed only when some ids are unknown to the model.
+        var excluded = new int[(request.ExcludeItemIds?.Count ?? 0) + (request.ExcludeItemIndices?.Count ?? 0)];
+        var count = 0;
         if (request.ExcludeItemIds is not null)
         {
             foreach (var id in request.ExcludeItemIds)
             {
                 if (model.TryGetIndex(id, out var index))
                 {
-                    excluded.Add(index);
+                    excluded[count++] = index;
                 }
             }
         }
@@ -448,11 +450,11 @@ public sealed class ScoringEngine : IAsyncDisposable
                     throw new ArgumentOutOfRangeException(nameof(request), index, $"Excluded item index must be below {model.ItemCount}.");
                 }
 
-                excluded.Add(index);
+                excluded[count++] = index;
             }
         }
 
-        return [.. excluded];
+        return count == excluded.Length ? excluded : excluded[..count];
     }
 
     /// <summary>Unloads every version and waits until their sessions are disposed.</summary>

@@ -39,10 +39,7 @@ public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : 
                 Retrieval = RetrievalNames.TryParse(call.Retrieval, out var retrieval) ? retrieval : RetrievalMode.Auto,
                 RecentItemIds = call.Recent,
             }, cancellationToken);
-            return ScoreResponse.Ranked(
-                result.ModelVersion,
-                [.. result.Items.Select(i => new Abstractions.ScoredItem(i.ItemId, i.Score))],
-                RetrievalNames.Of(result.Retrieval));
+            return ScoreResponse.Ranked(result.ModelVersion, ToWire(result.Items), RetrievalNames.Of(result.Retrieval));
         }
         catch (ScoringOverloadedException overloaded)
         {
@@ -75,7 +72,7 @@ public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : 
                 Count = call.Count,
                 Filter = index => view.IsRecommendable(ids[index], category),
             }, cancellationToken);
-            return ScoreResponse.Ranked(result.ModelVersion, [.. result.Items.Select(i => new Abstractions.ScoredItem(i.ItemId, i.Score))]);
+            return ScoreResponse.Ranked(result.ModelVersion, ToWire(result.Items));
         }
         catch (ScoringOverloadedException overloaded)
         {
@@ -93,5 +90,17 @@ public sealed class ScoringBackend(ScoringEngine engine, CatalogView catalog) : 
         {
             return new ScoreResponse(ScoreStatus.Unsupported, [], call.ModelVersion, TimeSpan.Zero, unsupported.Message);
         }
+    }
+
+    /// <summary>The engine's items as the grain contract's, in one exactly sized array (no iterator, no intermediate copy).</summary>
+    private static ImmutableArray<Abstractions.ScoredItem> ToWire(IReadOnlyList<Scoring.ScoredItem> items)
+    {
+        var wire = ImmutableArray.CreateBuilder<Abstractions.ScoredItem>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            wire.Add(new Abstractions.ScoredItem(items[i].ItemId, items[i].Score));
+        }
+
+        return wire.MoveToImmutable();
     }
 }
