@@ -21,16 +21,26 @@ public sealed partial class LogPartitionGrain
         _recent = new RecentEntries(Settings.RecentRecordBytes);
         var writer = await store.OpenWriterAsync(_partition, cancellationToken);
         _log = new LogGroupCommitter(writer, new LogGroupCommitOptions { MaxDelay = Settings.GroupCommitDelay });
-        _contiguous = writer.NextSequence;
-        _persisted = PartitionPositions.Parse(await store.ReadMetadataAsync(_partition, PartitionPositions.Name, cancellationToken));
-        _tombstones = TombstoneSet.Parse(await store.ReadMetadataAsync(_partition, TombstoneSet.Name, cancellationToken));
-        _popularityDurable = _persisted.ReplayFrom;
-        _popularitySent = Math.Min(await GrainFactory.GetGrain<IPopularityShardGrain>(_partition).GetPosition(), _contiguous);
-        _lastCompaction = time.GetUtcNow();
+        try
+        {
+            _contiguous = writer.NextSequence;
+            _persisted = PartitionPositions.Parse(await store.ReadMetadataAsync(_partition, PartitionPositions.Name, cancellationToken));
+            _tombstones = TombstoneSet.Parse(await store.ReadMetadataAsync(_partition, TombstoneSet.Name, cancellationToken));
+            _popularityDurable = _persisted.ReplayFrom;
+            _popularitySent = Math.Min(await GrainFactory.GetGrain<IPopularityShardGrain>(_partition).GetPosition(), _contiguous);
+            _lastCompaction = time.GetUtcNow();
 
-        var started = time.GetTimestamp();
-        var (records, decided) = await RecoverAsync(cancellationToken);
-        LogRecovered(_partition, records, decided, _backlog.Count, _contiguous, time.GetElapsedTime(started).TotalMilliseconds);
+            var started = time.GetTimestamp();
+            var (records, decided) = await RecoverAsync(cancellationToken);
+            LogRecovered(_partition, records, decided, _backlog.Count, _contiguous, time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch
+        {
+            // A failed activation gets no OnDeactivateAsync: without this the writer (and its lease, renewed for ever)
+            // would stay open, and every later activation of the partition would find it locked.
+            await _log.DisposeAsync();
+            throw;
+        }
 
         var period = Settings.ProjectionInterval;
         this.RegisterGrainTimer(OnTickAsync, new GrainTimerCreationOptions { DueTime = period, Period = period, Interleave = true, KeepAlive = true });
