@@ -6,22 +6,13 @@ Usage: python3 loadtest/bench/ingestion.py [--rounds 3] [--seconds 20] [--connec
 Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
 Run it on a quiet machine: it prints the load average before and after.
 """
-import argparse, json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+
+from benchlib import cpu_seconds, free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
 LUA = os.path.join(ROOT, "loadtest/wrk/events.lua")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Node:

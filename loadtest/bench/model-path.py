@@ -20,7 +20,9 @@ Small check: python3 loadtest/bench/model-path.py --users 2000 --items 1000 --fa
 Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
 Run it on a quiet machine: it prints the load average before and after.
 """
-import argparse, json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+
+from benchlib import cpu_seconds, free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
@@ -28,17 +30,6 @@ LUA = os.path.join(ROOT, "loadtest/wrk/recommendations.lua")
 # The .NET runtime's count of bytes allocated on the managed heap, as OpenTelemetry's Prometheus exporter names it
 # (System.Runtime meter on .NET 9+, or the older OpenTelemetry runtime instrumentation).
 ALLOCATED = re.compile(r"^(dotnet_gc_heap_total_allocated_bytes(?:_total)?|process_runtime_dotnet_gc_allocations_size_bytes(?:_total)?)(?:\{[^}]*\})?\s+([0-9.eE+]+)", re.M)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def recogrid(dll, *args, quiet=True):
