@@ -171,11 +171,26 @@ public sealed class TrainedUserServingTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
 
-        // v2 was trained before the erasure (the same artifact: its data still holds the user) and is registered and
-        // promoted only now, so the erasure could not name it.
-        await new ModelRegistration(new FileModelRegistry(Path.Combine(DataDir, "models"))).AddAsync(Path.Combine(_root, "model"), CancellationToken.None);
-        (await _http.PostAsync("/v1/admin/models/v2:promote", TestClients.EmptyJson())).EnsureSuccessStatusCode();
+        // v2 was trained from data that predates the erasure (the same interactions, so it holds the user) and is
+        // registered and promoted only now, so the erasure could not name it.
+        var model2 = Path.Combine(_root, "model2");
+        await RunAsync("train", "--input", Path.Combine(_root, "interactions.csv"), "--out", model2, "--factors", "8", "--iterations", "2", "--threads", "1");
+        Assert.Equal("v2", (await new ModelRegistration(new FileModelRegistry(Path.Combine(DataDir, "models"))).AddAsync(model2, CancellationToken.None)).Version);
+        // The running node learns of v2 when it next reads the registry (Models:PollInterval).
         var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using var promoted = await _http.PostAsync("/v1/admin/models/v2:promote", TestClients.EmptyJson());
+            if (promoted.StatusCode != HttpStatusCode.NotFound)
+            {
+                promoted.EnsureSuccessStatusCode();
+                break;
+            }
+
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the node never saw v2 in the registry");
+            await Task.Delay(100);
+        }
+
         while ((await RecommendWithModel(witness, "count=10")).GetProperty("modelVersion").GetString() != "v2")
         {
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "v2 was not served within a minute");
