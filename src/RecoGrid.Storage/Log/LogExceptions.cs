@@ -1,7 +1,26 @@
 namespace RecoGrid.Storage.Log;
 
-/// <summary>Thrown when a partition already has a writer, in this process or another one.</summary>
-public sealed class LogPartitionLockedException(string message, Exception? innerException = null) : IOException(message, innerException);
+/// <summary>
+/// Thrown when a partition already has a writer, in this process or another one. Serializable, so a grain call that
+/// fails with it on one silo (a partition still locked by a dead writer's lease) reaches the caller on another as itself.
+/// </summary>
+[GenerateSerializer, Alias("recogrid.log-partition-locked-exception.v1")]
+public sealed class LogPartitionLockedException : IOException
+{
+    public LogPartitionLockedException()
+    {
+    }
+
+    public LogPartitionLockedException(string message)
+        : base(message)
+    {
+    }
+
+    public LogPartitionLockedException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
 
 /// <summary>Thrown when stored log data that should be valid is not; the message names where (file or blob, and offset).</summary>
 public sealed class LogCorruptionException(string message, string location, long offset) : IOException(message)
