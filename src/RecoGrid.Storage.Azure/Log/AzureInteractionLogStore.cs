@@ -9,7 +9,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using RecoGrid.Storage.FileSystem.Log;
 using RecoGrid.Storage.Hashing;
 using RecoGrid.Storage.Log;
@@ -43,15 +42,8 @@ public sealed class AzureInteractionLogStore : IInteractionLogStore
 
     public AzureInteractionLogStore(AzureInteractionLogOptions options, BlobServiceClient service, TimeProvider? timeProvider = null, ILogger<AzureInteractionLogStore>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(service);
-        var validation = new AzureInteractionLogOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(AzureInteractionLogOptions), validation.Failures);
-        }
-
-        Options = options;
+        Options = StoreOptions.Validated<AzureInteractionLogOptions, AzureInteractionLogOptionsValidator>(options);
         Time = timeProvider ?? TimeProvider.System;
         Logger = logger ?? (ILogger)NullLogger.Instance;
         Container = service.GetBlobContainerClient(options.ContainerName);

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Microsoft.Extensions.Options;
 using RecoGrid.Storage.Models;
 
 namespace RecoGrid.Storage.Azure.Models;
@@ -31,14 +30,8 @@ public sealed class AzureModelRegistry : IModelRegistry
 
     public AzureModelRegistry(AzureModelRegistryOptions options, BlobServiceClient service)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(service);
-        var validation = new AzureModelRegistryOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(AzureModelRegistryOptions), validation.Failures);
-        }
-
+        StoreOptions.Validated<AzureModelRegistryOptions, AzureModelRegistryOptionsValidator>(options);
         Container = service.GetBlobContainerClient(options.ContainerName);
         CacheDirectory = Path.GetFullPath(options.CacheDirectory);
         _retain = options.Retain;

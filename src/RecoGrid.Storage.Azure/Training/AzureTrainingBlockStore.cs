@@ -71,14 +71,8 @@ public sealed class AzureTrainingBlockStore : ITrainingBlockStore
     /// <summary>The container holding the blocks.</summary>
     public BlobContainerClient Container { get; }
 
-    private static AzureTrainingBlockStoreOptions Validated(AzureTrainingBlockStoreOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var validation = new AzureTrainingBlockStoreOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-        return validation.Failed
-            ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(AzureTrainingBlockStoreOptions), validation.Failures)
-            : options;
-    }
+    private static AzureTrainingBlockStoreOptions Validated(AzureTrainingBlockStoreOptions options) =>
+        StoreOptions.Validated<AzureTrainingBlockStoreOptions, AzureTrainingBlockStoreOptionsValidator>(options);
 
     /// <inheritdoc />
     public async Task WriteAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)

@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using RecoGrid.Storage.Hashing;
 using RecoGrid.Storage.Log;
 
@@ -23,14 +22,7 @@ public sealed class FileInteractionLogStore : IInteractionLogStore
 
     public FileInteractionLogStore(FileInteractionLogOptions options, TimeProvider? timeProvider = null, ILogger<FileInteractionLogStore>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var validation = new FileInteractionLogOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(FileInteractionLogOptions), validation.Failures);
-        }
-
-        Options = options;
+        Options = StoreOptions.Validated<FileInteractionLogOptions, FileInteractionLogOptionsValidator>(options);
         Time = timeProvider ?? TimeProvider.System;
         Logger = logger ?? (ILogger)NullLogger.Instance;
         RootDirectory = Path.GetFullPath(options.RootDirectory);
