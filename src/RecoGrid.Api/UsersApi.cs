@@ -149,9 +149,8 @@ public static class UsersApi
     /// <summary>Whether a failed call to a user grain means the grain cannot answer now (rather than a bug or a saturated ranking).</summary>
     private static bool UserGrainLost(Exception exception, HttpContext http) => exception switch
     {
+        // IOException: the user's log partition is still locked by a dead writer's lease (LogPartitionLockedException).
         OrleansException or TimeoutException or LogUnavailableException or IOException => true,
-        // A remote grain's exception without a codec (a log partition still locked by a dead writer, say).
-        Orleans.Serialization.SerializerException => true,
         // The runtime cancelled the grain's activation; not the caller going away.
         OperationCanceledException => !http.RequestAborted.IsCancellationRequested,
         _ => false,
