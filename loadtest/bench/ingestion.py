@@ -6,49 +6,23 @@ Usage: python3 loadtest/bench/ingestion.py [--rounds 3] [--seconds 20] [--connec
 Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
 Run it on a quiet machine: it prints the load average before and after.
 """
-import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
 
-from benchlib import cpu_seconds, free_port
+import benchlib
+from benchlib import cpu_seconds
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
 LUA = os.path.join(ROOT, "loadtest/wrk/events.lua")
 
 
-class Node:
+class Node(benchlib.Node):
     def __init__(self, settings):
-        self.dir = tempfile.mkdtemp(prefix="recogrid-ingest-", dir=os.environ.get("BENCH_DIR"))
-        self.port = free_port()
-        env = dict(os.environ)
-        env["RECOGRID__Logging__LogLevel__Default"] = "Warning"
-        env["RECOGRID__Limits__RequestsPerSecond"] = "0"
-        env["RECOGRID__Api__MaxEventBatchSize"] = "1000"
-        env["RECOGRID__Orleans__SiloPort"] = str(free_port())
-        env["RECOGRID__Orleans__GatewayPort"] = str(free_port())
+        env = {"RECOGRID__Api__MaxEventBatchSize": "1000"}
         for k, v in settings.items():
             env["RECOGRID__" + k.replace(":", "__")] = v
-        self.proc = subprocess.Popen(["dotnet", DLL, "serve", "--urls", f"http://127.0.0.1:{self.port}", "--data-dir", self.dir],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except Exception:
-                pass
-            if time.time() > deadline or self.proc.poll() is not None:
-                raise SystemExit("the node did not become ready")
-            time.sleep(0.2)
+        super().__init__(DLL, tempfile.mkdtemp(prefix="recogrid-ingest-", dir=os.environ.get("BENCH_DIR")), env, ready_within=60)
         self.key = open(os.path.join(self.dir, "admin.key")).read().strip()
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def wrk(node, target, seconds, connections, batch, seed):

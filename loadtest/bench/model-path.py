@@ -20,9 +20,10 @@ Small check: python3 loadtest/bench/model-path.py --users 2000 --items 1000 --fa
 Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
 Run it on a quiet machine: it prints the load average before and after.
 """
-import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, urllib.request
 
-from benchlib import cpu_seconds, free_port
+import benchlib
+from benchlib import cpu_seconds
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
@@ -65,34 +66,11 @@ def parse_pairs(pairs):
     return env, dll
 
 
-class Node:
+class Node(benchlib.Node):
     def __init__(self, dll, artifact, extra_env, work):
-        self.dir = tempfile.mkdtemp(prefix="node-", dir=work)
-        recogrid(dll, "models", "add", artifact, "--promote", "--no-ann", "--data-dir", self.dir)
-        self.port = free_port()
-        env = dict(os.environ)
-        env["RECOGRID__Logging__LogLevel__Default"] = "Warning"
-        env["RECOGRID__Limits__RequestsPerSecond"] = "0"
-        env["RECOGRID__Auth__Mode"] = "none"
-        env["RECOGRID__Orleans__SiloPort"] = str(free_port())
-        env["RECOGRID__Orleans__GatewayPort"] = str(free_port())
-        env.update(extra_env)
-        self.proc = subprocess.Popen(["dotnet", dll, "serve", "--urls", f"http://127.0.0.1:{self.port}", "--data-dir", self.dir],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except Exception:
-                pass
-            if self.proc.poll() is not None:
-                raise SystemExit("the node stopped before it was ready:\n" + self.proc.stderr.read()[-4000:])
-            if time.time() > deadline:
-                self.close()
-                raise SystemExit("the node did not become ready within 180 s")
-            time.sleep(0.2)
+        data_dir = tempfile.mkdtemp(prefix="node-", dir=work)
+        recogrid(dll, "models", "add", artifact, "--promote", "--no-ann", "--data-dir", data_dir)
+        super().__init__(dll, data_dir, {"RECOGRID__Auth__Mode": "none", **extra_env})
 
     def allocated_bytes(self):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as r:
@@ -105,15 +83,6 @@ class Node:
             body = json.load(r)
         if body.get("source") != "model":
             raise SystemExit(f"user {user_id} was answered by '{body.get('source')}', not the model: the run would not measure the model path")
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 def wrk(node, ids_file, seconds, connections, threads, seed, order="random"):
     env = dict(os.environ, USER_IDS=ids_file, SEED=str(seed), ORDER=order)
