@@ -13,6 +13,13 @@ public interface IUserGrain : IGrainWithStringKey
     [Alias("Apply")]
     Task Apply(SequencedInteractions record);
 
+    /// <summary>
+    /// The partition activation this grain subscribed to is closing (the runtime deactivates it): catch up with its
+    /// successor, which also subscribes this activation, so records appended from now on reach it.
+    /// </summary>
+    [Alias("Resubscribe"), Orleans.Concurrency.OneWay]
+    Task Resubscribe();
+
     /// <summary>Makes the state durable now and tells the partition how far it reaches.</summary>
     [Alias("Checkpoint")]
     Task Checkpoint();

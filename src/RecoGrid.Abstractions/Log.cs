@@ -29,6 +29,15 @@ public sealed record LogAppendResult(
     [property: Id(2)] long FirstSequence);
 
 /// <summary>A user's interactions from one log record, with the record's sequence number in the user's partition.</summary>
+/// <summary>
+/// What a catch-up returns: the user's records, and the silo of the partition activation that hands the user its new
+/// records from now on (the user grain subscribes again if that silo dies).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("recogrid.catch-up-result.v1")]
+public sealed record CatchUpResult(
+    [property: Id(0)] ImmutableArray<SequencedInteractions> Records,
+    [property: Id(1)] SiloAddress Silo);
+
 [GenerateSerializer, Immutable, Alias("recogrid.sequenced-interactions.v1")]
 public sealed record SequencedInteractions(
     [property: Id(0)] long Sequence,
@@ -106,7 +115,7 @@ public interface ILogPartitionGrain : IGrainWithIntegerKey
     /// records are; they catch up when next activated.
     /// </remarks>
     [Alias("CatchUp")]
-    Task<ImmutableArray<SequencedInteractions>> CatchUp(string userId, long position, Guid activation);
+    Task<CatchUpResult> CatchUp(string userId, long position, Guid activation);
 
     /// <summary>The user grain's activation is going away: stop handing it records (they wait in the log for the next one).</summary>
     [Alias("Deactivated"), OneWay]

@@ -109,6 +109,131 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal(run.GetProperty("version").GetString(), recs.GetProperty("modelVersion").GetString());
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task WhenANodeIsKilledTheSurvivorAcknowledgesEventsAgainAndShowsEveryAcknowledgedEvent()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var clusterId = "kill-" + Guid.NewGuid().ToString("N");
+        await using var survivor = await ServerProcess.StartAsync(Path.Combine(_root, "survivor"), Node(clusterId, "redis", redis.ConnectionString), "all");
+        await using var victim = await ServerProcess.StartAsync(Path.Combine(_root, "victim"), Node(clusterId, "redis", redis.ConnectionString), "all");
+        ShareAdminKey(survivor, "survivor", victim, "victim");
+
+        // Users read through both nodes, so user grains, partitions and their directory entries live on both: when the
+        // victim dies, some of the survivor's activations lose their directory entry (the runtime deactivates them) and
+        // some of its user grains lose the partition activation that fed them.
+        const int users = 120;
+        var acknowledged = new int[users];
+        var sent = new int[users];
+        var eventCounter = 0;
+        async Task<bool> SendAsync(int[] batch)
+        {
+            var events = batch.Select(u => new { userId = "k" + u, itemId = "item" + (u % 7), type = "view", eventId = "e" + Interlocked.Increment(ref eventCounter) }).ToArray();
+            lock (sent)
+            {
+                Array.ForEach(batch, u => sent[u]++);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                using var response = await survivor.Http.PostAsJsonAsync("/v1/events", new { events }, timeout.Token);
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                {
+                    return false;
+                }
+
+                lock (sent)
+                {
+                    Array.ForEach(batch, u => acknowledged[u]++);
+                }
+
+                return true;
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException)
+            {
+                return false;
+            }
+        }
+
+        for (var u = 0; u < users; u += 10)
+        {
+            Assert.True(await SendAsync([.. Enumerable.Range(u, 10)]));
+        }
+
+        for (var u = 0; u < users; u++)
+        {
+            using var read = await (u % 2 == 0 ? survivor : victim).Http.GetAsync($"/v1/users/k{u}");
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        // Load through the survivor; the victim dies a few seconds in.
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<(TimeSpan At, bool Ok)>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var local = new Random(100 + w);
+            while (!stop.IsCancellationRequested)
+            {
+                var batch = Enumerable.Range(0, 6).Select(_ => local.Next(users)).Distinct().ToArray();
+                outcomes.Enqueue((clock.Elapsed, await SendAsync(batch)));
+                await Task.Delay(20);
+            }
+        })).ToArray();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var killedAt = clock.Elapsed;
+        await victim.KillHardAsync();
+
+        // Recovered: 5 s in which every request of the load was acknowledged (at most 120 s after the kill).
+        TimeSpan? recoveredAt = null;
+        while (recoveredAt is null && clock.Elapsed - killedAt < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var window = outcomes.Where(o => o.At > clock.Elapsed - TimeSpan.FromSeconds(5)).ToList();
+            if (clock.Elapsed - killedAt > TimeSpan.FromSeconds(5) && window.Count > 0 && window.All(o => o.Ok))
+            {
+                recoveredAt = clock.Elapsed;
+            }
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        var afterKill = outcomes.Where(o => o.At > killedAt).ToList();
+        Assert.True(recoveredAt is not null,
+            $"the survivor did not acknowledge every event for 5 s within 120 s of the kill: {afterKill.Count(o => !o.Ok)} of {afterKill.Count} requests after it failed\n{survivor.Output[^Math.Min(6000, survivor.Output.Length)..]}");
+
+        // Every acknowledged event shows in its user's state, read through the survivor (a few seconds for stragglers).
+        var missing = new List<string>();
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        for (var u = 0; u < users; u++)
+        {
+            long? total = null;
+            do
+            {
+                using var read = await survivor.Http.GetAsync($"/v1/users/k{u}");
+                if (read.StatusCode == HttpStatusCode.OK)
+                {
+                    total = (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("totalEvents").GetInt64();
+                    if (total >= acknowledged[u])
+                    {
+                        break;
+                    }
+                }
+
+                await Task.Delay(200);
+            }
+            while (deadline.Elapsed < TimeSpan.FromSeconds(30));
+
+            if (total is null || total < acknowledged[u] || total > sent[u])
+            {
+                missing.Add($"k{u}: {total?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unreadable"} events, {acknowledged[u]} acknowledged, {sent[u]} sent");
+            }
+        }
+
+        Assert.True(missing.Count == 0, $"{missing.Count} users do not show their acknowledged events: {string.Join("; ", missing.Take(10))}");
+    }
+
     // The keys live in the cluster's shared store: the first node bootstraps the admin key into its data folder, and a
     // node joining later finds an active admin key and writes none, so a client uses the first node's key everywhere.
     private void ShareAdminKey(ServerProcess first, string firstDir, ServerProcess joined, string joinedDir)

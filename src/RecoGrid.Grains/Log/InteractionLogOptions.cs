@@ -37,6 +37,15 @@ public sealed class InteractionLogOptions
     /// <summary>A part of a multi-part batch left undecided this long (its sender died) is decided from the other partitions.</summary>
     public TimeSpan PendingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Longest a request to a partition waits on something outside itself: users applying the records it appended, an
+    /// undecided batch that a catch-up or a retried event id queues behind. The append is durable before the wait; after
+    /// it the records reach their users in the background, and a catch-up or retry is answered "retry shortly". Bounded
+    /// because the runtime deactivates a partition (when the node that kept its directory entry dies) only once its
+    /// running requests end, and holds every new request meanwhile, the commits such a wait needs among them.
+    /// </summary>
+    public TimeSpan WaitLimit { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often sealed segments holding erased users' records are compacted.</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -58,13 +67,18 @@ public sealed class InteractionLogOptionsValidator : IValidateOptions<Interactio
         foreach (var (key, value) in new[]
         {
             ("ProjectionInterval", options.ProjectionInterval), ("CheckpointAge", options.CheckpointAge),
-            ("PendingTimeout", options.PendingTimeout), ("CompactionInterval", options.CompactionInterval),
+            ("PendingTimeout", options.PendingTimeout), ("CompactionInterval", options.CompactionInterval), ("WaitLimit", options.WaitLimit),
         })
         {
             if (value <= TimeSpan.Zero)
             {
                 errors.Add($"Log:{key} must be positive (was {value}).");
             }
+        }
+
+        if (options.WaitLimit > TimeSpan.FromSeconds(20))
+        {
+            errors.Add($"Log:WaitLimit must be at most 20 seconds, below the runtime's 30 s call and deactivation timeouts (was {options.WaitLimit}).");
         }
 
         if (options.MaxUsersBehind < 1)

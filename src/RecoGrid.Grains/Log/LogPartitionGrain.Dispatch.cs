@@ -30,7 +30,29 @@ public sealed partial class LogPartitionGrain
     {
         var applied = Enqueue(entry, decided: true);
         AddPopularity(entry);
-        return Task.WhenAll(applied);
+        return AppliedOrWaitLimit(applied);
+    }
+
+    /// <summary>
+    /// Waits until the users have applied their records, at most <see cref="InteractionLogOptions.WaitLimit"/>: the
+    /// records are durable already, and a user grain that is slow to take them (activating, say, while this partition is
+    /// being deactivated) gets them from the queue or from the log when it activates.
+    /// </summary>
+    private async Task AppliedOrWaitLimit(List<Task> applied)
+    {
+        if (applied.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(applied).WaitAsync(Settings.WaitLimit, time);
+        }
+        catch (TimeoutException)
+        {
+            LogApplyWaitElapsed(_partition, Settings.WaitLimit.TotalSeconds);
+        }
     }
 
     /// <summary>Decides a part of a multi-part batch and, when visible, waits until its users have applied it.</summary>
@@ -65,7 +87,7 @@ public sealed partial class LogPartitionGrain
         }
 
         KickPopularity();
-        return Task.WhenAll(applied);
+        return AppliedOrWaitLimit(applied);
     }
 
     /// <summary>Queues a record for each of its users; returns what completes when each has applied it.</summary>
@@ -132,7 +154,8 @@ public sealed partial class LogPartitionGrain
         queue.Running = true;
         try
         {
-            while (queue.Records.TryPeek(out var head) && head.Decided)
+            // A closing activation stops: its successor reads the user's records from the log (the user's grain asks it).
+            while (!_closing && queue.Records.TryPeek(out var head) && head.Decided)
             {
                 if (head.Visible)
                 {
@@ -158,6 +181,15 @@ public sealed partial class LogPartitionGrain
         finally
         {
             queue.Running = false;
+            if (_closing)
+            {
+                // Nobody waits on a closing activation's deliveries: the records are durable and read again at catch-up.
+                foreach (var record in queue.Records)
+                {
+                    record.Applied.TrySetResult();
+                }
+            }
+
             if (queue.Records.Count == 0)
             {
                 _queues.Remove(userId);
@@ -204,7 +236,7 @@ public sealed partial class LogPartitionGrain
     private async Task FeedPopularityAsync()
     {
         {
-            while (true)
+            while (!_closing)
             {
                 var through = DecidedThrough();
                 if (through <= _popularitySent)
@@ -279,6 +311,9 @@ public sealed partial class LogPartitionGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log partition {Partition}: applying record {Sequence} to its user failed; retrying.")]
     private partial void LogApplyFailed(Exception exception, int partition, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log partition {Partition}: users did not apply an append's records within {Seconds} s; it is answered (the records are durable) and they get them later.")]
+    private partial void LogApplyWaitElapsed(int partition, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log partition {Partition}: updating its popularity shard failed; the next update carries the counts.")]
     private partial void LogPopularityFailed(Exception exception, int partition);

@@ -48,13 +48,32 @@ public sealed partial class LogPartitionGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _closing = true;
+        LogDeactivating(_partition, reason.ReasonCode, reason.Description);
+
+        // The writer is closed first and on the thread pool: the runtime stops waiting for this method after its
+        // deactivation timeout and may never run the rest of it, and a writer left open renews the partition's lease for
+        // ever, so no later activation on any node could open the partition. Positions computed now are at or below the
+        // true ones, so persisting them after the close is safe (recovery reads a little more).
+        var closed = Task.Run(async () => await _log.DisposeAsync());
+
+        // The successor does not know which users are active; each active one subscribes to it again (and reads what
+        // this activation did not hand it). Not at shutdown: the node's user grains are going away too.
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            foreach (var userId in _active.Keys)
+            {
+                GrainFactory.GetGrain<IUserGrain>(userId).Resubscribe().Ignore();
+            }
+        }
+
         try
         {
             await PersistPositionsAsync(cancellationToken);
         }
         finally
         {
-            await _log.DisposeAsync();
+            await closed;
         }
     }
 
@@ -105,6 +124,13 @@ public sealed partial class LogPartitionGrain
             var entry = LogCodec.Decode(record);
             if (entry is EventsEntry events && (!events.IsMultiPart || decisions.GetValueOrDefault(events.BatchId)))
             {
+                if (record.Sequence >= _persisted.ReplayFrom)
+                {
+                    // Kept decoded (within the recent-records budget): the users listed for catch-up read it from memory,
+                    // not with a storage read per record, when they activate or subscribe again after this recovery.
+                    _recent.Add(events, record.Payload.Length);
+                }
+
                 foreach (var e in events.Events)
                 {
                     if (e.EventId is { } id && record.Sequence >= _persisted.DeduplicationFrom)
@@ -118,8 +144,9 @@ public sealed partial class LogPartitionGrain
                     }
                 }
             }
-            else if (entry is TombstoneEntry { UserId: { } erased } && record.Sequence >= _persisted.ReplayFrom)
+            else if (entry is TombstoneEntry { UserId: { } erased } tombstoneEntry && record.Sequence >= _persisted.ReplayFrom)
             {
+                _recent.Add(tombstoneEntry, record.Payload.Length);
                 _backlog.Clear(erased);
                 _backlog.Add(erased, record.Sequence, record.AppendedAt);
             }
@@ -190,6 +217,9 @@ public sealed partial class LogPartitionGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Log partition {Partition} recovered: read {Records} records, decided {Decided} open batches, {Users} users to catch up, next sequence {Next}, {Milliseconds:F0} ms.")]
     private partial void LogRecovered(int partition, long records, int decided, int users, long next, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Log partition {Partition} deactivating ({Reason}: {Description}); its writer closes and its lease is released.")]
+    private partial void LogDeactivating(int partition, DeactivationReasonCode reason, string description);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log partition {Partition}: batch {Batch} was left undecided by its sender and is now decided (committed: {Committed}).")]
     private partial void LogPendingDecided(int partition, Guid batch, bool committed);

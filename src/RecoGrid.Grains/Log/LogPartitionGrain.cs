@@ -33,6 +33,7 @@ public sealed partial class LogPartitionGrain(
     private RecentEntries _recent = null!;
     private LogGroupCommitter _log = null!;
     private int _partition;
+    private bool _closing;
 
     private InteractionLogOptions Settings => options.Value;
 
@@ -161,12 +162,18 @@ public sealed partial class LogPartitionGrain(
         return sequence;
     }
 
-    public async Task<ImmutableArray<SequencedInteractions>> CatchUp(string userId, long position, Guid activation)
+    public async Task<CatchUpResult> CatchUp(string userId, long position, Guid activation)
     {
         // A record whose batch is undecided is decided in milliseconds; waiting for it keeps the user's order simple.
+        // The wait is bounded: its decision is another request to this partition, which the runtime holds back while
+        // it deactivates the partition, and it deactivates only once this request ends.
         while (FirstUndecidedPart(userId) is { } undecided)
         {
-            await undecided.Decided.Task;
+            if (!await DecidedWithinWaitLimit(undecided))
+            {
+                throw new TimeoutException(
+                    $"User '{userId}' has events in a batch that log partition {_partition} has not decided within {Settings.WaitLimit.TotalSeconds:F0} s; retry shortly.");
+            }
         }
 
         // From this turn on, new records of the user go straight to this activation; older ones are read below.
@@ -174,7 +181,7 @@ public sealed partial class LogPartitionGrain(
         var sequences = _backlog.From(userId, position);
         if (sequences.Count == 0)
         {
-            return [];
+            return new CatchUpResult([], GrainContext.Address.SiloAddress!);
         }
 
         var records = ImmutableArray.CreateBuilder<SequencedInteractions>(sequences.Count);
@@ -199,7 +206,7 @@ public sealed partial class LogPartitionGrain(
             }
         }
 
-        return records.ToImmutable();
+        return new CatchUpResult(records.ToImmutable(), GrainContext.Address.SiloAddress!);
     }
 
     public Task Deactivated(string userId, Guid activation)
@@ -248,10 +255,27 @@ public sealed partial class LogPartitionGrain(
                 return true;
             }
 
-            await part.Decided.Task;
+            if (!await DecidedWithinWaitLimit(part))
+            {
+                throw new LogUnavailableException(
+                    $"An earlier attempt with the same event id is still undecided in log partition {_partition} after {Settings.WaitLimit.TotalSeconds:F0} s; retry shortly.");
+            }
         }
 
         return false;
+    }
+
+    private async Task<bool> DecidedWithinWaitLimit(PendingPart part)
+    {
+        try
+        {
+            await part.Decided.Task.WaitAsync(Settings.WaitLimit, time);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private async Task<long> AppendRecordAsync(LogAppend record)

@@ -28,9 +28,12 @@ public sealed partial class UserGrain(
     IModelRecommender model,
     CoVisitationRecorder coVisits,
     RecommendationBlender blender,
+    IClusterMembershipService membership,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private readonly Guid _activation = Guid.NewGuid();
+    private SiloAddress? _partitionSilo;
+    private Task? _resubscribing;
     private CoalescingWriter? _writer;
     private int _sinceCheckpoint;
     private bool _read;
@@ -43,12 +46,61 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var record in await Partition.CatchUp(UserId, state.State.LogPosition, _activation))
+        await CatchUpAsync();
+        GrainsMetrics.UserActivated();
+    }
+
+    public Task Resubscribe() => ResubscribeAsync();
+
+    // Reads what the state lacks and subscribes this activation to the partition's current activation.
+    private async Task CatchUpAsync()
+    {
+        var caughtUp = await Partition.CatchUp(UserId, state.State.LogPosition, _activation);
+        _partitionSilo = caughtUp.Silo;
+        foreach (var record in caughtUp.Records)
         {
             await ApplyRecord(record);
         }
+    }
 
-        GrainsMetrics.UserActivated();
+    private Task ResubscribeAsync()
+    {
+        if (_resubscribing is { IsCompleted: false } running)
+        {
+            return running;
+        }
+
+        return _resubscribing = ResubscribeOnceAsync();
+
+        async Task ResubscribeOnceAsync()
+        {
+            try
+            {
+                await CatchUpAsync();
+            }
+            catch
+            {
+                // Not subscribed anywhere now: a fresh activation catches up when it is next called.
+                DeactivateOnIdle();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes once this activation is subscribed to a live partition activation. Subscribes again first when the
+    /// silo of the one it subscribed to has died: no new records would reach it, and a read would miss acknowledged
+    /// events. Applies and reads during a resubscription wait for it, so records stay in sequence order.
+    /// </summary>
+    private Task WhenSubscribed()
+    {
+        if (_partitionSilo is { } silo && membership.CurrentSnapshot.GetSiloStatus(silo).IsTerminating())
+        {
+            _partitionSilo = null;
+            return ResubscribeAsync();
+        }
+
+        return _resubscribing is { IsCompleted: false } running ? running : Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -71,6 +123,7 @@ public sealed partial class UserGrain(
 
     public async Task Apply(SequencedInteractions record)
     {
+        await WhenSubscribed();
         try
         {
             await ApplyRecord(record);
@@ -117,8 +170,20 @@ public sealed partial class UserGrain(
     public Task<UserSummary> GetSummary()
     {
         _read = true;
+        var subscribed = WhenSubscribed();
+        return subscribed.IsCompletedSuccessfully ? Task.FromResult(Summary()) : SummaryAfter(subscribed);
+
+        async Task<UserSummary> SummaryAfter(Task pending)
+        {
+            await pending;
+            return Summary();
+        }
+    }
+
+    private UserSummary Summary()
+    {
         var s = state.State;
-        return Task.FromResult(new UserSummary(
+        return new UserSummary(
             UserId,
             s.TotalEvents > 0,
             s.FirstSeen,
@@ -127,12 +192,13 @@ public sealed partial class UserGrain(
             s.Counters.ToImmutableDictionary(StringComparer.Ordinal),
             [.. s.Recent],
             s.ModelVersion,
-            s.Vector is not null));
+            s.Vector is not null);
     }
 
     public async Task<RecommendationResult> Recommend(RecommendationRequest request)
     {
         _read = true;
+        await WhenSubscribed();
         var excluded = new HashSet<string>(request.Exclude.IsDefault ? [] : request.Exclude, StringComparer.Ordinal);
         if (request.ExcludeSeen)
         {
