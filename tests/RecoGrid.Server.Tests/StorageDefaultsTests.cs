@@ -95,6 +95,17 @@ public sealed class StorageDefaultsTests
     }
 
     [Fact]
+    public void FailureDetectionSettingsOutsideTheirRangesAreRefusedNamingTheSetting()
+    {
+        var validator = new ClusterMembershipOptionsValidator(Microsoft.Extensions.Options.Options.Create(new NodeStorageOptions()));
+        var tooShort = validator.Validate(null, new ClusterMembershipOptions { ProbeTimeout = TimeSpan.FromMilliseconds(200) });
+        Assert.Contains("Cluster:ProbeTimeout must be between 1 second and 1 minute", tooShort.FailureMessage, StringComparison.Ordinal);
+        var none = validator.Validate(null, new ClusterMembershipOptions { MissedProbesLimit = 0 });
+        Assert.Contains("Cluster:MissedProbesLimit must be between 1 and 10", none.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new ClusterMembershipOptions { ProbeTimeout = TimeSpan.FromSeconds(2), MissedProbesLimit = 3 }).Succeeded);
+    }
+
+    [Fact]
     public void AzureTableMembershipBorrowsTheStorageConnection()
     {
         var validator = new ClusterMembershipOptionsValidator(Microsoft.Extensions.Options.Options.Create(new NodeStorageOptions { Provider = "azure", ConnectionString = Connection }));

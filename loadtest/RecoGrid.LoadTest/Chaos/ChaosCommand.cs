@@ -25,18 +25,20 @@ internal static class ChaosCommand
         var settle = new Option<double>("--settle-seconds") { Description = "Most seconds to wait after a fault for 5 s without a failed request before the next fault.", DefaultValueFactory = _ => 30 };
         var verify = new Option<double>("--verify-seconds") { Description = "Most seconds each phase's check of acknowledged events may take, twice that for the final check of every user (users it could not read are reported as unverified).", DefaultValueFactory = _ => 15 };
         var requestTimeout = new Option<double>("--request-timeout-seconds") { Description = "Client timeout of each request of the load (a request that takes longer counts as a timeout).", DefaultValueFactory = _ => 15 };
+        var probe = new Option<double?>("--probe-timeout-seconds") { Description = "Cluster:ProbeTimeout of every node (Orleans' 5 s when not given): how fast a killed node is declared dead." };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
         var work = new Option<string?>("--work-dir") { Description = "Folder for the nodes' data, Azurite's data and every process's log (a temporary one by default)." };
 
         var command = new Command("chaos", "Kill nodes and stop storage under load on a loopback cluster; prints what each fault did and whether any acknowledged event was lost.")
         {
-            recogrid, azurite, membership, users, concurrency, phase, outage, settle, verify, requestTimeout, json, work,
+            recogrid, azurite, membership, users, concurrency, phase, outage, settle, verify, requestTimeout, probe, json, work,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new ClusterSettings(
                 Path.GetFullPath(parse.GetValue(recogrid)!), Path.GetFullPath(parse.GetValue(azurite)!), parse.GetValue(membership)!,
-                parse.GetValue(work) ?? Path.Combine(Path.GetTempPath(), "recogrid-chaos-" + Guid.NewGuid().ToString("N")));
+                parse.GetValue(work) ?? Path.Combine(Path.GetTempPath(), "recogrid-chaos-" + Guid.NewGuid().ToString("N")),
+                parse.GetValue(probe) is { } probeSeconds ? TimeSpan.FromSeconds(probeSeconds) : null);
             foreach (var file in new[] { settings.RecogridDll, settings.AzuriteScript })
             {
                 if (!File.Exists(file))
@@ -103,7 +105,7 @@ internal static class ChaosCommand
             {
                 var report = new
                 {
-                    At = DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Membership, PhaseSeconds = seconds.TotalSeconds, TotalSeconds = total.Elapsed.TotalSeconds,
+                    At = DateTimeOffset.UtcNow, Environment.ProcessorCount, settings.Membership, ProbeTimeoutSeconds = settings.ProbeTimeout?.TotalSeconds, PhaseSeconds = seconds.TotalSeconds, TotalSeconds = total.Elapsed.TotalSeconds,
                     Phases = reports, Acknowledged = acknowledged, Missing = missing, UsersWithMissingEvents = lostUsers, UnverifiedUsers = final.Unverified,
                 };
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
@@ -134,7 +136,7 @@ internal static class ChaosCommand
         var phase = load.StartPhase(name);
         await Task.Delay(length / 3, cancellationToken);
         var faultAt = phase.Clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"{name}: fault at {faultAt:F1} s");
+        Console.WriteLine($"{name}: fault at {faultAt:F1} s ({DateTime.UtcNow:HH:mm:ss.fff} UTC)");
         await fault();
         var remaining = length - phase.Clock.Elapsed;
         if (remaining > TimeSpan.Zero)

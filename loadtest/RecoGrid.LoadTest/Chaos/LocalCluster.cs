@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace RecoGrid.LoadTest.Chaos;
 
 /// <summary>What the chaos run starts: where recogrid.dll and Azurite are, and which membership the nodes use.</summary>
-internal sealed record ClusterSettings(string RecogridDll, string AzuriteScript, string Membership, string WorkDir);
+internal sealed record ClusterSettings(string RecogridDll, string AzuriteScript, string Membership, string WorkDir, TimeSpan? ProbeTimeout = null);
 
 /// <summary>
 /// A RecoGrid cluster on loopback: Azurite (every store), Redis or an Azure table (membership), and three nodes
@@ -100,6 +100,11 @@ internal sealed class LocalCluster : IAsyncDisposable
             // The chaos run measures faults, not the per-key rate limit.
             ["RECOGRID__Limits__RequestsPerSecond"] = "0",
         };
+        if (_settings.ProbeTimeout is { } probe)
+        {
+            environment["RECOGRID__Cluster__ProbeTimeout"] = probe.ToString("c", CultureInfo.InvariantCulture);
+        }
+
         if (_settings.Membership == "redis")
         {
             environment["RECOGRID__Cluster__ConnectionString"] = $"127.0.0.1:{_redisPort}";
@@ -155,8 +160,20 @@ internal sealed class LocalCluster : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
         var log = new StreamWriter(LogPath(logName), append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        // Each line with the time it arrived, so what the nodes did can be lined up with the phases and with each other.
+        void Write(string? line)
+        {
+            if (line is not null)
+            {
+                lock (log)
+                {
+                    log.WriteLine(DateTime.UtcNow.ToString("HH:mm:ss.fff ", CultureInfo.InvariantCulture) + line);
+                }
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

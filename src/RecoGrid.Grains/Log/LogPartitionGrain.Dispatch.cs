@@ -40,18 +40,26 @@ public sealed partial class LogPartitionGrain
     /// </summary>
     private async Task AppliedOrWaitLimit(List<Task> applied)
     {
-        if (applied.Count == 0)
+        if (applied.Count > 0 && !await WithinWaitLimit(applied))
         {
-            return;
+            LogApplyWaitElapsed(_partition, Settings.WaitLimit.TotalSeconds);
         }
+    }
 
+    /// <summary>
+    /// Waits for <paramref name="work"/> at most <see cref="InteractionLogOptions.WaitLimit"/> (it goes on after that);
+    /// false when the limit passed first. What a request of the partition waits on outside it is bounded by this.
+    /// </summary>
+    private async Task<bool> WithinWaitLimit(IEnumerable<Task> work)
+    {
         try
         {
-            await Task.WhenAll(applied).WaitAsync(Settings.WaitLimit, time);
+            await Task.WhenAll(work).WaitAsync(Settings.WaitLimit, time);
+            return true;
         }
         catch (TimeoutException)
         {
-            LogApplyWaitElapsed(_partition, Settings.WaitLimit.TotalSeconds);
+            return false;
         }
     }
 
@@ -280,7 +288,10 @@ public sealed partial class LogPartitionGrain
                 _popularityFeed = FeedPopularityAsync();
             }
 
-            await _popularityFeed;
+            if (!await WithinWaitLimit([_popularityFeed]))
+            {
+                return; // The shard is slow or gone; the merge that asked uses what it has.
+            }
         }
     }
 

@@ -19,6 +19,8 @@ public sealed partial class LogPartitionGrain
         _partition = (int)this.GetPrimaryKeyLong();
         _dedup = new DeduplicationWindow(Settings.DeduplicationWindow);
         _recent = new RecentEntries(Settings.RecentRecordBytes);
+        // A predecessor on this node that the runtime stopped waiting for may still be closing its writer.
+        await PartitionHandover.WaitForPredecessorAsync(store, _partition, Settings.WaitLimit * 2, time);
         var writer = await store.OpenWriterAsync(_partition, cancellationToken);
         _log = new LogGroupCommitter(writer, new LogGroupCommitOptions { MaxDelay = Settings.GroupCommitDelay });
         try
@@ -55,7 +57,13 @@ public sealed partial class LogPartitionGrain
         // deactivation timeout and may never run the rest of it, and a writer left open renews the partition's lease for
         // ever, so no later activation on any node could open the partition. Positions computed now are at or below the
         // true ones, so persisting them after the close is safe (recovery reads a little more).
-        var closed = Task.Run(async () => await _log.DisposeAsync());
+        var closing = time.GetTimestamp();
+        var closed = Task.Run(async () =>
+        {
+            await _log.DisposeAsync();
+            LogWriterClosed(_partition, time.GetElapsedTime(closing).TotalMilliseconds);
+        });
+        PartitionHandover.Closing(store, _partition, closed);
 
         // The successor does not know which users are active; each active one subscribes to it again (and reads what
         // this activation did not hand it). Not at shutdown: the node's user grains are going away too.
@@ -177,7 +185,7 @@ public sealed partial class LogPartitionGrain
         }
 
         var stale = _backlog.Stale(now - Settings.CheckpointAge, Settings.MaxUsersBehind, Settings.CheckpointRequestsPerInterval);
-        await Task.WhenAll(stale.Select(async userId =>
+        await WithinWaitLimit(stale.Select(async userId =>
         {
             try
             {
@@ -217,6 +225,9 @@ public sealed partial class LogPartitionGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Log partition {Partition} recovered: read {Records} records, decided {Decided} open batches, {Users} users to catch up, next sequence {Next}, {Milliseconds:F0} ms.")]
     private partial void LogRecovered(int partition, long records, int decided, int users, long next, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Log partition {Partition}: the writer of the deactivated activation closed after {Milliseconds:F0} ms.")]
+    private partial void LogWriterClosed(int partition, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Log partition {Partition} deactivating ({Reason}: {Description}); its writer closes and its lease is released.")]
     private partial void LogDeactivating(int partition, DeactivationReasonCode reason, string description);

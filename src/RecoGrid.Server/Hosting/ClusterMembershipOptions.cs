@@ -40,6 +40,16 @@ public sealed class ClusterMembershipOptions
     /// <summary>The table used by <c>azure</c> membership.</summary>
     public string TableName { get; set; } = "RecoGridSilos";
 
+    /// <summary>
+    /// How long a silo waits for a probe of another silo, and how often it probes (Orleans' default, 5 s, when unset).
+    /// A dead node is declared dead after <see cref="MissedProbesLimit"/> missed probes; until then calls to the grains it
+    /// hosted fail. Shorter detects faster but risks declaring a slow node (long GC pauses) dead.
+    /// </summary>
+    public TimeSpan? ProbeTimeout { get; set; }
+
+    /// <summary>Missed probes in a row before a silo suspects another (Orleans' default, 3, when unset).</summary>
+    public int? MissedProbesLimit { get; set; }
+
     /// <summary>The membership store actually used: <see cref="Membership"/> under <c>kubernetes</c>, else <see cref="Provider"/>.</summary>
     public string Store => Is(Kubernetes) ? Membership.ToLowerInvariant() : Provider.ToLowerInvariant();
 
@@ -63,6 +73,16 @@ public sealed class ClusterMembershipOptionsValidator(IOptions<NodeStorageOption
             && options.Membership.ToLowerInvariant() is not (ClusterMembershipOptions.Azure or ClusterMembershipOptions.Redis))
         {
             errors.Add($"Cluster:Membership must be azure or redis with Cluster:Provider=kubernetes (was '{options.Membership}').");
+        }
+
+        if (options.ProbeTimeout is { } probe && (probe < TimeSpan.FromSeconds(1) || probe > TimeSpan.FromMinutes(1)))
+        {
+            errors.Add($"Cluster:ProbeTimeout must be between 1 second and 1 minute (was {probe}).");
+        }
+
+        if (options.MissedProbesLimit is < 1 or > 10)
+        {
+            errors.Add($"Cluster:MissedProbesLimit must be between 1 and 10 (was {options.MissedProbesLimit}).");
         }
 
         switch (options.Store)

@@ -12,6 +12,19 @@ internal static class NodeClustering
 {
     public static void Configure(ISiloBuilder silo, NodeClusterOptions cluster, ClusterMembershipOptions membership, NodeStorageOptions storage)
     {
+        silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(failureDetection =>
+        {
+            if (membership.ProbeTimeout is { } probe)
+            {
+                failureDetection.ProbeTimeout = probe;
+            }
+
+            if (membership.MissedProbesLimit is { } missed)
+            {
+                failureDetection.NumMissedProbesLimit = missed;
+            }
+        });
+
         if (membership.Is(ClusterMembershipOptions.Development))
         {
             var primary = cluster.PrimarySiloPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, cluster.PrimarySiloPort);
