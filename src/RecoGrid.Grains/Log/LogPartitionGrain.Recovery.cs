@@ -176,8 +176,16 @@ public sealed partial class LogPartitionGrain
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        foreach (var (batchId, part) in _pending.Where(p => now - p.Value.Since > Settings.PendingTimeout).ToList())
+        var started = time.GetTimestamp();
+        foreach (var (batchId, part) in _pending.Where(p => now - p.Value.Since > Settings.PendingTimeout).OrderBy(p => p.Value.Entry.Sequence).ToList())
         {
+            // Each decision reads the other partitions; past the wait limit the rest wait for the next tick, so a tick
+            // after a node's death (many batches left open at once) does not keep a deactivation waiting for long.
+            if (time.GetElapsedTime(started) > Settings.WaitLimit)
+            {
+                break;
+            }
+
             // Its sender is gone: the batch is visible exactly when every part reached its partition.
             var committed = await BatchResolver.AllPartsPresentAsync(store, _partition, part.Entry, cancellationToken);
             LogPendingDecided(_partition, batchId, committed);
