@@ -108,10 +108,12 @@ public sealed partial class LogPartitionGrain
             }
         }
 
+        var open = undecided.Where(p => !decisions.ContainsKey(p.BatchId)).ToList();
         var resolved = 0;
-        foreach (var part in undecided.Where(p => !decisions.ContainsKey(p.BatchId)))
+        var found = open.Count == 0 ? [] : await BatchResolver.DecideAsync(store, _partition, open, cancellationToken);
+        foreach (var part in open)
         {
-            var committed = await BatchResolver.AllPartsPresentAsync(store, _partition, part, cancellationToken);
+            var committed = found[part.BatchId];
             decisions[part.BatchId] = committed;
             resolved++;
             try
@@ -177,17 +179,21 @@ public sealed partial class LogPartitionGrain
     {
         var now = time.GetUtcNow();
         var started = time.GetTimestamp();
-        foreach (var (batchId, part) in _pending.Where(p => now - p.Value.Since > Settings.PendingTimeout).OrderBy(p => p.Value.Entry.Sequence).ToList())
+        var expired = _pending.Where(p => now - p.Value.Since > Settings.PendingTimeout).OrderBy(p => p.Value.Entry.Sequence).ToList();
+
+        // Their senders are gone: a batch is visible exactly when every part reached its partition (one read of the
+        // other partitions for all of them).
+        var found = expired.Count == 0 ? [] : await BatchResolver.DecideAsync(store, _partition, [.. expired.Select(p => p.Value.Entry)], cancellationToken);
+        foreach (var (batchId, _) in expired)
         {
-            // Each decision reads the other partitions; past the wait limit the rest wait for the next tick, so a tick
-            // after a node's death (many batches left open at once) does not keep a deactivation waiting for long.
+            // Past the wait limit the rest wait for the next tick, so a tick after a node's death (many batches left
+            // open at once) does not keep a deactivation waiting for long.
             if (time.GetElapsedTime(started) > Settings.WaitLimit)
             {
                 break;
             }
 
-            // Its sender is gone: the batch is visible exactly when every part reached its partition.
-            var committed = await BatchResolver.AllPartsPresentAsync(store, _partition, part.Entry, cancellationToken);
+            var committed = found[batchId];
             LogPendingDecided(_partition, batchId, committed);
             await (committed ? Commit(batchId) : Abort(batchId));
         }
