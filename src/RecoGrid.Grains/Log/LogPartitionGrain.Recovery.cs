@@ -178,17 +178,18 @@ public sealed partial class LogPartitionGrain
     private async Task OnTickAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var started = time.GetTimestamp();
         var expired = _pending.Where(p => now - p.Value.Since > Settings.PendingTimeout).OrderBy(p => p.Value.Entry.Sequence).ToList();
 
         // Their senders are gone: a batch is visible exactly when every part reached its partition (one read of the
         // other partitions for all of them).
         var found = expired.Count == 0 ? [] : await BatchResolver.DecideAsync(store, _partition, [.. expired.Select(p => p.Value.Entry)], cancellationToken);
+        var deciding = time.GetTimestamp();
         foreach (var (batchId, _) in expired)
         {
-            // Past the wait limit the rest wait for the next tick, so a tick after a node's death (many batches left
-            // open at once) does not keep a deactivation waiting for long.
-            if (time.GetElapsedTime(started) > Settings.WaitLimit)
+            // Each decision waits (at most the wait limit) for its users; past the limit the rest are decided at the
+            // next tick, so a tick after a node's death (many batches left open at once) does not hold a deactivation
+            // for long. The oldest is always decided, so every tick makes progress.
+            if (batchId != expired[0].Key && time.GetElapsedTime(deciding) > Settings.WaitLimit)
             {
                 break;
             }
