@@ -111,10 +111,12 @@ public sealed class RetrainingClusterTests : IAsyncLifetime
         Assert.True(intact.GetProperty("status").GetString() == "promoted", $"the run on the nodes left: {intact}");
         Assert.Equal(0, intact.GetProperty("reassignments").GetInt32());
         Assert.Equal(0, intact.GetProperty("restarts").GetInt32());
+        Assert.True(killed.TryGetProperty("newMetrics", out var killedMetrics), $"the run after the kill has no newMetrics: {killed}");
         foreach (var metric in intact.GetProperty("newMetrics").EnumerateObject())
         {
             var expected = metric.Value.GetDouble();
-            var actual = killed.GetProperty("newMetrics").GetProperty(metric.Name).GetDouble();
+            Assert.True(killedMetrics.TryGetProperty(metric.Name, out var value), $"the run after the kill has no {metric.Name}: {killed}");
+            var actual = value.GetDouble();
             Assert.True(Math.Abs(actual - expected) <= 1e-4 * Math.Max(Math.Abs(expected), 1e-12), $"{metric.Name}: {actual} after the kill, {expected} without");
         }
     }

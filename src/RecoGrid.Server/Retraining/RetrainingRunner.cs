@@ -65,18 +65,27 @@ public sealed partial class RetrainingRunner(
         var step = Stopwatch.StartNew();
         var artifactDir = Path.Combine(node.DataDir, "training", "runs", run.Id);
         TunedSettings? chosen = null;
-        void Set(RetrainingRun next)
+        // Progress comes from the training job's thread while this method goes on: every change is applied to the
+        // latest record under one lock, or a late progress report would put back a record without what came after
+        // it (the new model's metrics, the decision, the version).
+        var gate = new Lock();
+        void Change(Func<RetrainingRun, RetrainingRun> change)
         {
-            run = next with { Durations = durations.ToImmutable() };
-            update(run);
+            lock (gate)
+            {
+                run = change(run) with { Durations = durations.ToImmutable() };
+                update(run);
+            }
         }
 
-        void Enter(string name)
+        var progressOpen = true;
+
+        void Enter(string name) => Change(current =>
         {
-            durations[run.Step] = step.Elapsed.TotalSeconds + durations.GetValueOrDefault(run.Step);
+            durations[current.Step] = step.Elapsed.TotalSeconds + durations.GetValueOrDefault(current.Step);
             step.Restart();
-            Set(run with { Step = name });
-        }
+            return current with { Step = name };
+        });
 
         try
         {
@@ -95,7 +104,7 @@ public sealed partial class RetrainingRunner(
 
             var data = await Task.Run(() => new InteractionRecordSource(records, description: "interaction log").Load(ct), ct);
             records = null;
-            Set(run with
+            Change(current => current with
             {
                 Events = statistics.Events,
                 Users = data.Users,
@@ -117,7 +126,7 @@ public sealed partial class RetrainingRunner(
                 LogTuned(run.Id, result.Trials.Count, result.Best.Factors, result.Best.Alpha, result.Best.Lambda, settings.Metric, result.BestScore);
             }
 
-            Set(run with { Tuned = tune, Settings = Describe(baseOptions), Metric = settings.Metric, Iterations = baseOptions.Iterations });
+            Change(current => current with { Tuned = tune, Settings = Describe(baseOptions), Metric = settings.Metric, Iterations = baseOptions.Iterations });
 
             // 3 and 4. Train on the cluster, then score the new and the serving model on the same held-out users.
             Enter(RetrainingSteps.Train);
@@ -126,17 +135,27 @@ public sealed partial class RetrainingRunner(
             {
                 JobPrefix = run.Id,
                 JobId = TrainingJobOf(run),
-                OnProgress = p => Set(run with
+                OnProgress = p =>
                 {
-                    Iteration = p.CompletedIterations,
-                    Iterations = p.Iterations,
-                    HalfStep = p.HalfStep == FactorSide.Users ? "users" : "items",
-                    CompletedBlocks = p.CompletedBlocks,
-                    Blocks = p.Blocks,
-                    SecondsPerIteration = p.SecondsPerIteration,
-                    BytesPerIteration = p.BytesPerIteration,
-                    Reassignments = p.Reassignments,
-                }),
+                    lock (gate)
+                    {
+                        // A report that arrives once training is over would only undo what followed it.
+                        if (progressOpen)
+                        {
+                            Change(current => current with
+                            {
+                                Iteration = p.CompletedIterations,
+                                Iterations = p.Iterations,
+                                HalfStep = p.HalfStep == FactorSide.Users ? "users" : "items",
+                                CompletedBlocks = p.CompletedBlocks,
+                                Blocks = p.Blocks,
+                                SecondsPerIteration = p.SecondsPerIteration,
+                                BytesPerIteration = p.BytesPerIteration,
+                                Reassignments = p.Reassignments,
+                            });
+                        }
+                    }
+                },
             };
             var timed = new SteppingFactorizer(factorizer, () => Enter(RetrainingSteps.Evaluate));
             var training = await Task.Run(
@@ -152,31 +171,38 @@ public sealed partial class RetrainingRunner(
                     },
                     ct),
                 ct);
+            lock (gate)
+            {
+                progressOpen = false;
+            }
+
             var newMetrics = training.Metrics!.ToImmutableDictionary();
             var servingMetrics = training.BaselineEvaluation?.Metrics.ToImmutableDictionary();
-            Set(run with { NewMetrics = newMetrics, ServingMetrics = servingMetrics, ServingVersion = serving?.Version });
+            Change(current => current with { NewMetrics = newMetrics, ServingMetrics = servingMetrics, ServingVersion = serving?.Version });
 
             // 5. The gate.
             Enter(RetrainingSteps.Gate);
             var (promote, decision) = Gate(settings, newMetrics, servingMetrics, serving?.Version);
-            Set(run with { Decision = decision });
+            Change(current => current with { Decision = decision });
             LogGate(run.Id, promote, decision);
             if (!promote)
             {
                 Enter(RetrainingSteps.Done);
-                return new(Finish(run, RetrainingStatus.Rejected, total, durations), chosen);
+                Change(current => Finish(current, RetrainingStatus.Rejected, total, durations));
+                return new(run, chosen);
             }
 
             // 6. Export ONNX and register with the metrics, 7. promote: every silo's watcher swaps it in.
             Enter(RetrainingSteps.Register);
             var info = await registration.AddAsync(artifactDir, ct);
-            Set(run with { Version = info.Version });
+            Change(current => current with { Version = info.Version });
             Enter(RetrainingSteps.Promote);
             await registry.PromoteAsync(info.Version, ct);
             await watcher.SyncAsync(ct);
             Enter(RetrainingSteps.Done);
             LogPromoted(run.Id, info.Version);
-            return new(Finish(run, RetrainingStatus.Promoted, total, durations), chosen);
+            Change(current => Finish(current, RetrainingStatus.Promoted, total, durations));
+            return new(run, chosen);
         }
         catch (Exception exception)
         {
