@@ -42,6 +42,7 @@ public static class GrainsServiceCollectionExtensions
         services.TryAddSingleton<IModelRecommender, ModelRecommender>();
         services.TryAddSingleton<UnfactoredItems>();
         services.TryAddSingleton<RecommendationBlender>();
+        services.TryAddSingleton<PartitionHandover>();
         services.AddPlacementDirector<ScoringSiloPlacement, ScoringSiloPlacementDirector>();
         return services;
     }

@@ -12,8 +12,16 @@ using RecoGrid.Storage.FileSystem.Log;
 namespace RecoGrid.Grains.Tests;
 
 /// <summary>A one-silo in-process cluster on real file storage in a temporary folder, with a fake RecoGrid clock.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public sealed class ClusterFixture : IAsyncLifetime, IAsyncDisposable
 {
+    /// <summary>A cluster of its own, for a test that changes what the shared one relies on (its clock, its files).</summary>
+    public static async Task<ClusterFixture> StartAsync()
+    {
+        var fixture = new ClusterFixture();
+        await fixture.InitializeAsync();
+        return fixture;
+    }
+
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "recogrid-grains-" + Guid.NewGuid().ToString("N"));
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -55,6 +63,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public async Task DisposeAsync()
     {

@@ -16,6 +16,10 @@ internal static class LogTestExtensions
             Guid.NewGuid(), 1, [partition], [.. events.Select(e => new LoggedEvent(userId, e.Interaction, e.EventId))]));
     }
 
+    /// <summary>The first of <paramref name="prefix"/>0, <paramref name="prefix"/>1, … whose log partition is <paramref name="partition"/>.</summary>
+    public static string UserIn(int partition, string prefix) =>
+        Enumerable.Range(0, 1000).Select(i => prefix + i).First(id => ShardHash.Shard(id, ClusterFixture.Partitions) == partition);
+
     public static Task<long> Erase(this IGrainFactory grains, string userId) =>
         grains.GetGrain<ILogPartitionGrain>(ShardHash.Shard(userId, ClusterFixture.Partitions)).Erase(userId);
 }

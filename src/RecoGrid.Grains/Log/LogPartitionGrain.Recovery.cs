@@ -20,7 +20,7 @@ public sealed partial class LogPartitionGrain
         _dedup = new DeduplicationWindow(Settings.DeduplicationWindow);
         _recent = new RecentEntries(Settings.RecentRecordBytes);
         // A predecessor on this node that the runtime stopped waiting for may still be closing its writer.
-        await PartitionHandover.WaitForPredecessorAsync(store, _partition, Settings.WaitLimit * 2, time);
+        await handover.WaitForPredecessorAsync(_partition, Settings.WaitLimit * 2, time);
         var writer = await store.OpenWriterAsync(_partition, cancellationToken);
         _log = new LogGroupCommitter(writer, new LogGroupCommitOptions { MaxDelay = Settings.GroupCommitDelay });
         try
@@ -63,7 +63,7 @@ public sealed partial class LogPartitionGrain
             await _log.DisposeAsync();
             LogWriterClosed(_partition, time.GetElapsedTime(closing).TotalMilliseconds);
         });
-        PartitionHandover.Closing(store, _partition, closed);
+        handover.Closing(_partition, closed);
 
         // The successor does not know which users are active; each active one subscribes to it again (and reads what
         // this activation did not hand it). Not at shutdown: the node's user grains are going away too.

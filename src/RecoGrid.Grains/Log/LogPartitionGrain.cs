@@ -21,6 +21,7 @@ public sealed partial class LogPartitionGrain(
     IInteractionLogStore store,
     IOptions<InteractionLogOptions> options,
     IProjectionDurability durability,
+    PartitionHandover handover,
     [FromKeyedServices(RecoGridClock.Key)] TimeProvider time,
     ILogger<LogPartitionGrain> logger) : Grain, ILogPartitionGrain
 {
@@ -169,7 +170,7 @@ public sealed partial class LogPartitionGrain(
         // it deactivates the partition, and it deactivates only once this request ends.
         while (FirstUndecidedPart(userId) is { } undecided)
         {
-            if (!await DecidedWithinWaitLimit(undecided))
+            if (!await WithinWaitLimit([undecided.Decided.Task]))
             {
                 throw new TimeoutException(
                     $"User '{userId}' has events in a batch that log partition {_partition} has not decided within {Settings.WaitLimit.TotalSeconds:F0} s; retry shortly.");
@@ -255,7 +256,7 @@ public sealed partial class LogPartitionGrain(
                 return true;
             }
 
-            if (!await DecidedWithinWaitLimit(part))
+            if (!await WithinWaitLimit([part.Decided.Task]))
             {
                 throw new LogUnavailableException(
                     $"An earlier attempt with the same event id is still undecided in log partition {_partition} after {Settings.WaitLimit.TotalSeconds:F0} s; retry shortly.");
@@ -263,19 +264,6 @@ public sealed partial class LogPartitionGrain(
         }
 
         return false;
-    }
-
-    private async Task<bool> DecidedWithinWaitLimit(PendingPart part)
-    {
-        try
-        {
-            await part.Decided.Task.WaitAsync(Settings.WaitLimit, time);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
     }
 
     private async Task<long> AppendRecordAsync(LogAppend record)

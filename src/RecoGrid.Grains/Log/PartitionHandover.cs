@@ -1,35 +1,32 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using RecoGrid.Storage.Log;
 
 namespace RecoGrid.Grains.Log;
 
 /// <summary>
-/// Hands a partition from a closing activation to the next one on the same node. The runtime stops waiting for a
-/// deactivation after its timeout and may start the successor at once, while the predecessor's writer is still closing
-/// (finishing its last append, releasing its lease); the successor waits for that close instead of failing to open a
-/// partition that is still held in this very process. Kept per store, so silos sharing a process stay apart.
+/// Hands a partition from a closing activation to the next one on the same silo (one instance per silo). The runtime
+/// stops waiting for a deactivation after its timeout and may start the successor at once, while the predecessor's
+/// writer is still closing (finishing its last append, releasing its lease); the successor waits for that close instead
+/// of failing to open a partition that is still held in this very process.
 /// </summary>
-internal static class PartitionHandover
+public sealed class PartitionHandover
 {
-    private static readonly ConditionalWeakTable<IInteractionLogStore, ConcurrentDictionary<int, Task>> Closings = [];
+    private readonly ConcurrentDictionary<int, Task> _closings = new();
 
-    /// <summary>Records that this node's activation of <paramref name="partition"/> is closing its writer.</summary>
-    public static void Closing(IInteractionLogStore store, int partition, Task closed)
+    /// <summary>Records that this silo's activation of <paramref name="partition"/> is closing its writer.</summary>
+    public void Closing(int partition, Task closed)
     {
-        var closings = Closings.GetOrCreateValue(store);
-        closings[partition] = closed;
+        _closings[partition] = closed;
         _ = closed.ContinueWith(
-            done => ((ICollection<KeyValuePair<int, Task>>)closings).Remove(new KeyValuePair<int, Task>(partition, done)),
+            done => _closings.TryRemove(new KeyValuePair<int, Task>(partition, done)),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
 
-    /// <summary>Waits (at most <paramref name="limit"/>) until a predecessor on this node has closed its writer.</summary>
-    public static async Task WaitForPredecessorAsync(IInteractionLogStore store, int partition, TimeSpan limit, TimeProvider time)
+    /// <summary>Waits (at most <paramref name="limit"/>) until a predecessor on this silo has closed its writer.</summary>
+    public async Task WaitForPredecessorAsync(int partition, TimeSpan limit, TimeProvider time)
     {
-        if (!Closings.TryGetValue(store, out var closings) || !closings.TryGetValue(partition, out var closed))
+        if (!_closings.TryGetValue(partition, out var closed))
         {
             return;
         }
