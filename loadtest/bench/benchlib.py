@@ -1,6 +1,17 @@
 """Helpers the benchmark scripts in this folder share: free loopback ports, a process's CPU time, a node to measure."""
 import os, shutil, socket, subprocess, tempfile, time, urllib.request
 
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
+
+
+def require_wrk_and_build():
+    """Stops with what to do when wrk or the Release build of recogrid.dll is missing."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    if not os.path.exists(DLL):
+        raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+
 
 def free_port():
     """A TCP port on 127.0.0.1 that nothing listens on right now."""

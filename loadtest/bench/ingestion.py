@@ -6,13 +6,12 @@ Usage: python3 loadtest/bench/ingestion.py [--rounds 3] [--seconds 20] [--connec
 Needs wrk (apt-get install wrk) and a Release build (dotnet build src/RecoGrid.Cli -c Release).
 Run it on a quiet machine: it prints the load average before and after.
 """
-import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
+import argparse, json, os, re, statistics, subprocess, sys, tempfile
 
 import benchlib
 from benchlib import cpu_seconds
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
+from benchlib import DLL, ROOT
 LUA = os.path.join(ROOT, "loadtest/wrk/events.lua")
 
 
@@ -51,10 +50,7 @@ def main():
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--json")
     a = ap.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    if not os.path.exists(DLL):
-        raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+    benchlib.require_wrk_and_build()
     load_before = open("/proc/loadavg").read().strip()
     configs = [("events, fsync on", {}, "/v1/events"),
                ("events, fsync off", {"Storage:FlushToDisk": "false"}, "/v1/events"),

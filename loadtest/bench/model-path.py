@@ -25,8 +25,7 @@ import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, ur
 import benchlib
 from benchlib import cpu_seconds
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
+from benchlib import DLL, ROOT
 LUA = os.path.join(ROOT, "loadtest/wrk/recommendations.lua")
 # The .NET runtime's count of bytes allocated on the managed heap, as OpenTelemetry's Prometheus exporter names it
 # (System.Runtime meter on .NET 9+, or the older OpenTelemetry runtime instrumentation).
@@ -134,10 +133,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work folder (artifact) and print its path")
     ap.add_argument("--json")
     a = ap.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    if not os.path.exists(DLL):
-        raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+    benchlib.require_wrk_and_build()
     common_env, _ = parse_pairs(a.env)
     variants = []
     for spec in a.variant or [["default"]]:
