@@ -107,6 +107,7 @@ public sealed class RetrainingClusterTests : IAsyncLifetime
     private static async Task AssertSameQualityOnTheNodesLeftAsync(HttpClient api, JsonElement killed)
     {
         using var again = await api.PostAsync("/v1/admin/retrain", TestClients.EmptyJson());
+        Assert.True(again.StatusCode == HttpStatusCode.Accepted, $"a new run right after {killed.GetProperty("id")} finished: {(int)again.StatusCode} {await again.Content.ReadAsStringAsync()}");
         var intact = await RetrainingNode.WaitForRunAsync(api, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!, TimeSpan.FromMinutes(6));
         Assert.True(intact.GetProperty("status").GetString() == "promoted", $"the run on the nodes left: {intact}");
         Assert.Equal(0, intact.GetProperty("reassignments").GetInt32());

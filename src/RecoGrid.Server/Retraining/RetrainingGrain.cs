@@ -115,9 +115,24 @@ public sealed partial class RetrainingGrain(
 
     public async Task<RetrainingStart> Start(string trigger)
     {
-        if (_running is { IsCompleted: false })
+        if (_running is { IsCompleted: false } running)
         {
-            return new RetrainingStart(false, Volatile.Read(ref _latest)!);
+            var latest = Volatile.Read(ref _latest);
+            if (latest is null || latest.Status == RetrainingStatus.Running)
+            {
+                return new RetrainingStart(false, latest!);
+            }
+
+            // Its final record is out (a client may already have read it) and only writing it down is left: the new
+            // run waits for that instead of being refused as if the old one were still going.
+            try
+            {
+                await running;
+            }
+            catch (Exception)
+            {
+                // The run's state write failed; writing the new run's state below reports storage trouble as itself.
+            }
         }
 
         var settings = options.Value;
