@@ -29,12 +29,13 @@ def cpu_seconds(pid):
 class Node:
     """
     A `recogrid serve` on free loopback ports over `data_dir`, ready (/readyz 200) when constructed; `close()` stops it
-    and removes the folder. Warnings only, no per-key rate limit (the node is measured, not its limit); `env` adds or
+    and removes the folder (unless `keep`: a folder the caller made, such as a registered 10M-item model). Warnings only, no per-key rate limit (the node is measured, not its limit); `env` adds or
     overrides environment variables. Its standard error goes to a temporary file, quoted if it stops before it is ready.
     """
 
-    def __init__(self, dll, data_dir, env=None, ready_within=180):
+    def __init__(self, dll, data_dir, env=None, ready_within=180, keep=False):
         self.dir = data_dir
+        self.keep = keep
         self.port = free_port()
         full = dict(os.environ)
         full["RECOGRID__Logging__LogLevel__Default"] = "Warning"
@@ -68,4 +69,5 @@ class Node:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self._stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)

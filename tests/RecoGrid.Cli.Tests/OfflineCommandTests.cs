@@ -173,6 +173,37 @@ public sealed class OfflineCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchRetrievalMeasuresARegisteredVersionWithItsOwnUsersAsQueries()
+    {
+        var artifact = PathOf("planted");
+        var data = PathOf("data");
+        var report = PathOf("retrieval.json");
+        var (code, _, error) = await RunAsync("generate", "--artifact", artifact, "--items", "30000", "--users", "200", "--factors", "16", "--seed", "3");
+        Assert.True(code == 0, error);
+        (code, _, error) = await RunAsync("models", "add", artifact, "--data-dir", data);
+        Assert.True(code == 0, error);
+
+        (code, _, error) = await RunAsync(
+            "bench", "retrieval", "--version", Path.Combine(data, "models", "v1"), "--users", "150", "--recall-users", "100", "--duration", "1",
+            "--concurrency", "4", "--json", report);
+
+        Assert.True(code == 0, error);
+        var json = JsonNode.Parse(File.ReadAllText(report))!;
+        Assert.Equal(30000, (int)json["settings"]!["items"]!);
+        Assert.Equal(16, (int)json["settings"]!["factors"]!);
+        Assert.True((bool)json["build"]!["registered"]!);
+        Assert.True((int)json["build"]!["indexBuildThreads"]! >= 1);
+        Assert.Equal(100, (int)json["recall"]!["users"]!);
+        Assert.True((double)json["recall"]!["meanRecall"]! >= 0.9, $"recall {json["recall"]!["meanRecall"]}");
+        Assert.True((double)json["twoStage"]!["requestsPerSecond"]! > 0);
+        Assert.True(Directory.Exists(Path.Combine(data, "models", "v1", "scoring")), "the registered version must be left in place");
+
+        (code, _, error) = await RunAsync("bench", "retrieval", "--version", artifact);
+        Assert.Equal(1, code);
+        Assert.Contains("not a registered version", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CancellationStopsACommandWithExitCode130()
     {
         var input = await GenerateAsync();

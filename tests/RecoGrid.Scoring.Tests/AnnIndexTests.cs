@@ -1,5 +1,7 @@
+using System.Numerics.Tensors;
 using RecoGrid.Scoring.Onnx;
 using RecoGrid.Scoring.Retrieval;
+using RecoGrid.Training.Synthetic;
 
 namespace RecoGrid.Scoring.Tests;
 
@@ -95,6 +97,74 @@ public sealed class AnnIndexTests(PlantedCatalogue catalogue) : IClassFixture<Pl
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void AnIndexBuiltByTwoThreadsPastItsSingleThreadedCoreStrandsNoUser()
+    {
+        // 60,000 items: the first 20,000 (the longest vectors) are added by one thread, the other 40,000 by two.
+        const int items = 60_000, factors = 16, users = 80;
+        var planted = new SyntheticFactors(new SyntheticFactorOptions { Items = items, Users = users, Factors = factors, Seed = 5 });
+        var itemFactors = planted.Items(threads: 2);
+        var userFactors = planted.Users(threads: 2);
+        long reported = 0;
+        var gate = new Lock();
+        var progress = new SynchronousProgress(added =>
+        {
+            lock (gate)
+            {
+                reported = Math.Max(reported, added);
+            }
+        });
+        using var index = AnnIndex.Build(itemFactors, factors, AnnIndexParameters.Default, progress: progress, buildThreads: 2);
+
+        Assert.Equal(2, index.Info.BuildThreads);
+        Assert.Equal(items, index.Count);
+        Assert.Equal(items, reported);
+        Assert.Equal(20_000, AnnIndex.SeedItems(items));
+        var indices = new int[200];
+        var scores = new float[200];
+        var recalls = new List<double>();
+        for (var user = 0; user < users; user++)
+        {
+            var query = userFactors.AsSpan(user * factors, factors);
+            var exact = new float[items];
+            for (var i = 0; i < items; i++)
+            {
+                exact[i] = TensorPrimitives.Dot(query, itemFactors.AsSpan(i * factors, factors));
+            }
+
+            var truth = Enumerable.Range(0, items).OrderByDescending(i => exact[i]).Take(50).ToHashSet();
+            var found = index.Search(query, 200, indices, scores);
+            var ranked = indices[..found].OrderByDescending(i => exact[i]).Take(50);
+            recalls.Add(ranked.Count(truth.Contains) / 50.0);
+        }
+
+        Assert.True(recalls.Average() >= 0.95, $"mean recall@50 of 200 candidates was {recalls.Average():F4}");
+        Assert.True(recalls.Min() >= 0.8, $"a user was stranded: recall@50 {recalls.Min():F4} (all: {string.Join(' ', recalls.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})");
+    }
+
+    [Fact]
+    public void CancellingABuildStopsEveryBuildThreadWithOperationCanceled()
+    {
+        const int items = 60_000, factors = 16;
+        var itemFactors = new SyntheticFactors(new SyntheticFactorOptions { Items = items, Users = 1, Factors = factors, Seed = 6 }).Items(threads: 2);
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress(added =>
+        {
+            if (added > AnnIndex.SeedItems(items) + 5_000)
+            {
+                cancel.Cancel();
+            }
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => AnnIndex.Build(itemFactors, factors, AnnIndexParameters.Default, progress: progress, cancellationToken: cancel.Token, buildThreads: 2));
+    }
+
+    /// <summary>Reports on the reporting thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
     }
 
     [Fact]

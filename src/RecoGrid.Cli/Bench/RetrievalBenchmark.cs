@@ -3,6 +3,7 @@ using RecoGrid.Scoring;
 using RecoGrid.Scoring.Hosting;
 using RecoGrid.Scoring.Onnx;
 using RecoGrid.Scoring.Retrieval;
+using RecoGrid.Training.Artifacts;
 using RecoGrid.Training.Synthetic;
 
 namespace RecoGrid.Cli.Bench;
@@ -21,10 +22,12 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
     {
         var startedAt = DateTimeOffset.UtcNow;
         var loadAtStart = ScoringBenchmark.LoadAverage();
-        var directory = settings.Directory ?? Path.Combine(Path.GetTempPath(), "recogrid-bench-retrieval-" + Guid.NewGuid().ToString("N"));
+        var directory = settings.VersionDirectory is { } version
+            ? Path.Combine(version, "scoring")
+            : settings.Directory ?? Path.Combine(Path.GetTempPath(), "recogrid-bench-retrieval-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var (build, users) = await BuildAsync(directory, cancellationToken);
+            var (build, users) = settings.VersionDirectory is null ? await BuildAsync(directory, cancellationToken) : ReadVersion(settings.VersionDirectory);
             var clock = Stopwatch.StartNew();
             using var artifact = await ScoringModelArtifact.LoadAsync(directory, Version, settings.Factors, cancellationToken);
             var options = new ScoringOptions
@@ -53,7 +56,7 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
         }
         finally
         {
-            if (settings.Directory is null && Directory.Exists(directory))
+            if (settings.Directory is null && settings.VersionDirectory is null && Directory.Exists(directory))
             {
                 Directory.Delete(directory, recursive: true);
             }
@@ -71,8 +74,8 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
             Factors = settings.Factors,
             Seed = settings.Seed,
         });
-        var items = planted.Items();
         var users = planted.Users();
+        var items = planted.Items();
         var generateSeconds = clock.Elapsed.TotalSeconds;
         progress.WriteLine($"planted {settings.Items:N0} items and {settings.Users:N0} users in {generateSeconds:F1}s");
 
@@ -87,14 +90,7 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
         var exportSeconds = clock.Elapsed.TotalSeconds;
         progress.WriteLine($"wrote the ONNX factor tables in {exportSeconds:F1}s");
 
-        var parameters = new AnnIndexParameters
-        {
-            Metric = settings.Metric,
-            Connectivity = settings.Connectivity,
-            ExpansionAdd = settings.ExpansionAdd,
-            ExpansionSearch = settings.ExpansionSearch,
-            Quantization = settings.Quantization,
-        };
+        var parameters = Parameters(settings);
         var lastReport = Stopwatch.StartNew();
         var report = new Progress<long>(added =>
         {
@@ -104,7 +100,7 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
                 progress.WriteLine($"  indexed {added:N0} of {settings.Items:N0} items");
             }
         });
-        var index = await Task.Run(() => AnnIndex.Build(items, settings.Factors, parameters, progress: report, cancellationToken: cancellationToken), cancellationToken);
+        var index = await Task.Run(() => AnnIndex.Build(items, settings.Factors, parameters, progress: report, cancellationToken: cancellationToken, buildThreads: settings.BuildThreads), cancellationToken);
         var memory = index.MemoryBytes;
         var hardware = index.HardwareAcceleration;
         exported.WithAnnIndex(index);
@@ -120,9 +116,52 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
             info.FileBytes,
             Math.Round((double)info.FileBytes / settings.Items, 1),
             exported.Tables!.Length * sizeof(float),
-            hardware);
+            hardware,
+            info.BuildThreads,
+            Registered: false);
         return (build, users);
     }
+
+    /// <summary>
+    /// A version registered by `recogrid models add`: what its index build recorded, and the first
+    /// <see cref="RetrievalBenchSettings.Users"/> user vectors of its training artifact as the queries.
+    /// </summary>
+    private (RetrievalBuild Build, float[] Users) ReadVersion(string version)
+    {
+        var scoring = Path.Combine(version, "scoring");
+        var info = AnnIndexInfo.Read(Path.Combine(scoring, AnnIndex.InfoFileName));
+        using var lookup = UserVectorLookup.Open(Path.Combine(version, "training"));
+        var users = new float[settings.Users * settings.Factors];
+        for (var row = 0; row < settings.Users; row++)
+        {
+            lookup.CopyRow(row, users.AsSpan(row * settings.Factors, settings.Factors));
+        }
+
+        using var view = AnnIndex.View(scoring);
+        progress.WriteLine($"measuring the version in '{version}': {info.Items:N0} items, index built in {info.BuildSeconds:F0}s by {info.BuildThreads} thread(s), {settings.Users:N0} of its users as queries");
+        var build = new RetrievalBuild(
+            0,
+            0,
+            info.BuildSeconds,
+            Math.Round(info.Items / Math.Max(info.BuildSeconds, 1e-9), 0),
+            0,
+            info.FileBytes,
+            Math.Round((double)info.FileBytes / Math.Max(1, info.Items), 1),
+            new FileInfo(Path.Combine(scoring, ItemFactorTables.ItemMajorFileName)).Length,
+            view.HardwareAcceleration,
+            info.BuildThreads,
+            Registered: true);
+        return (build, users);
+    }
+
+    private static AnnIndexParameters Parameters(RetrievalBenchSettings settings) => new()
+    {
+        Metric = settings.Metric,
+        Connectivity = settings.Connectivity,
+        ExpansionAdd = settings.ExpansionAdd,
+        ExpansionSearch = settings.ExpansionSearch,
+        Quantization = settings.Quantization,
+    };
 
     /// <summary>The same users, exact and two-stage: recall@count is the share of the exact top count that two-stage returns.</summary>
     private async Task<RecallMeasurement> MeasureRecallAsync(ScoringEngine engine, float[] users, CancellationToken cancellationToken)

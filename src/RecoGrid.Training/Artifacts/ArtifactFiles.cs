@@ -37,12 +37,19 @@ internal static class ArtifactFiles
     public const int IndexVersion = 1;
     public static readonly byte[] IndexMagic = "RGUX"u8.ToArray();
 
+    /// <summary>Floats per slice when a table is viewed as bytes: a span of bytes cannot exceed 2 GB (10M × 64 floats is 2.56 GB).</summary>
+    private const int FloatsPerSlice = 1 << 28;
+
     /// <summary>Writes floats as little-endian float32.</summary>
     public static void WriteFloats(HashingFileWriter writer, ReadOnlySpan<float> values)
     {
         if (BitConverter.IsLittleEndian)
         {
-            writer.Write(MemoryMarshal.AsBytes(values));
+            for (var offset = 0; offset < values.Length; offset += FloatsPerSlice)
+            {
+                writer.Write(MemoryMarshal.AsBytes(values.Slice(offset, Math.Min(FloatsPerSlice, values.Length - offset))));
+            }
+
             return;
         }
 
@@ -58,6 +65,17 @@ internal static class ArtifactFiles
             writer.Write(chunk[..(n * 4)]);
             values = values[n..];
         }
+    }
+
+    /// <summary>Fills <paramref name="values"/> from little-endian float32 bytes, in slices of at most 1 GB.</summary>
+    public static void ReadFloats(Stream stream, Span<float> values)
+    {
+        for (var offset = 0; offset < values.Length; offset += FloatsPerSlice)
+        {
+            stream.ReadExactly(MemoryMarshal.AsBytes(values.Slice(offset, Math.Min(FloatsPerSlice, values.Length - offset))));
+        }
+
+        FixEndianness(values);
     }
 
     /// <summary>Converts little-endian float32 bytes read into <paramref name="values"/> to the machine's order.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -211,10 +210,9 @@ public sealed class ModelArtifact
         var factors = new float[(long)manifest.Items * manifest.Factors];
         using (var stream = File.OpenRead(Path.Combine(directory, ArtifactFiles.ItemFactors)))
         {
-            stream.ReadExactly(MemoryMarshal.AsBytes(factors.AsSpan()));
+            ArtifactFiles.ReadFloats(stream, factors);
         }
 
-        ArtifactFiles.FixEndianness(factors);
         return new ModelArtifact(directory, manifest, itemIds, factors);
     }
 
@@ -230,10 +228,9 @@ public sealed class ModelArtifact
         var factors = new float[(long)Manifest.Users * Factors];
         using (var stream = File.OpenRead(Path.Combine(Directory, ArtifactFiles.UserFactors)))
         {
-            stream.ReadExactly(MemoryMarshal.AsBytes(factors.AsSpan()));
+            ArtifactFiles.ReadFloats(stream, factors);
         }
 
-        ArtifactFiles.FixEndianness(factors);
         return (ids, factors);
     }
 

@@ -128,10 +128,22 @@ public sealed class UserVectorLookup : IDisposable
             return false;
         }
 
-        var bytes = MemoryMarshal.AsBytes(destination[..Factors]);
-        ReadExactly(_factors, bytes, (long)row * Factors * sizeof(float), ArtifactFiles.UserFactors);
-        ArtifactFiles.FixEndianness(destination[..Factors]);
+        CopyRow(row, destination);
         return true;
+    }
+
+    /// <summary>Copies the vector of user row <paramref name="row"/> (0 ≤ row &lt; <see cref="Count"/>) into <paramref name="destination"/>.</summary>
+    public void CopyRow(int row, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Count);
+        if (destination.Length < Factors)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats; the vectors have {Factors}.", nameof(destination));
+        }
+
+        ReadExactly(_factors, MemoryMarshal.AsBytes(destination[..Factors]), (long)row * Factors * sizeof(float), ArtifactFiles.UserFactors);
+        ArtifactFiles.FixEndianness(destination[..Factors]);
     }
 
     /// <summary>
