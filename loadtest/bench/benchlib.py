@@ -5,12 +5,17 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DLL = os.path.join(ROOT, "src/RecoGrid.Cli/bin/Release/net10.0/recogrid.dll")
 
 
+def require_build():
+    """Stops with what to do when the Release build of recogrid.dll is missing."""
+    if not os.path.exists(DLL):
+        raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+
+
 def require_wrk_and_build():
     """Stops with what to do when wrk or the Release build of recogrid.dll is missing."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    if not os.path.exists(DLL):
-        raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+    require_build()
 
 
 def free_port():
@@ -29,8 +34,9 @@ def cpu_seconds(pid):
 class Node:
     """
     A `recogrid serve` on free loopback ports over `data_dir`, ready (/readyz 200) when constructed; `close()` stops it
-    and removes the folder (unless `keep`: a folder the caller made, such as a registered 10M-item model). Warnings only, no per-key rate limit (the node is measured, not its limit); `env` adds or
-    overrides environment variables. Its standard error goes to a temporary file, quoted if it stops before it is ready.
+    and removes the folder (unless `keep`: a folder the caller made, such as a registered 10M-item model). Warnings
+    only, no per-key rate limit (the node is measured, not its limit); `env` adds or overrides environment variables.
+    Its standard error goes to a temporary file, quoted if it stops before it is ready.
     """
 
     def __init__(self, dll, data_dir, env=None, ready_within=180, keep=False):

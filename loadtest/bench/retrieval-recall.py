@@ -5,15 +5,16 @@ Recall@count of two-stage retrieval against exact scoring over HTTP, for the sam
 Starts `recogrid serve` on an existing data folder (kept: this script never deletes it), or measures a node that is
 already running (--url). For each sampled user it asks for `count` recommendations twice, with `retrieval=exact` and
 `retrieval=ann`, and reports the mean, p10 and minimum share of the exact list that the two-stage list returns, plus
-the latency of each path. Cold-start blending and exploration are switched off on a node it starts, so both lists are
-model-ranked only, and it runs with Auth:Mode=none (loopback only); on a node given by --url, set Recommendations:ColdStartEvents=0 and ExplorationShare=0 yourself.
+the latency of each path. A node it starts has cold-start blending and exploration switched off, so both lists are
+model-ranked only, and runs with Auth:Mode=none (loopback only). On a node given by --url, set
+Recommendations:ColdStartEvents=0 and Recommendations:ExplorationShare=0 yourself.
 
   python3 loadtest/bench/retrieval-recall.py --data-dir dd10m --users 200 --count 100
 """
 import argparse, concurrent.futures, json, os, statistics, sys, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from benchlib import DLL, Node  # noqa: E402
+from benchlib import DLL, Node, require_build  # noqa: E402
 
 
 def recommend(base, user, count, path, api_key):
@@ -51,8 +52,7 @@ def main():
 
     node = None
     if args.data_dir:
-        if not os.path.exists(DLL):
-            raise SystemExit(f"{DLL} is missing: dotnet build src/RecoGrid.Cli -c Release")
+        require_build()
         node = Node(DLL, os.path.abspath(args.data_dir), env={
             "RECOGRID__Recommendations__ColdStartEvents": "0",
             "RECOGRID__Recommendations__ExplorationShare": "0",

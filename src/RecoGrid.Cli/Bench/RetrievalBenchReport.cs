@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RecoGrid.Scoring.Retrieval;
 
 namespace RecoGrid.Cli.Bench;
 
@@ -22,7 +23,18 @@ internal sealed record RetrievalBenchSettings(
     long Seed,
     string? Directory,
     int BuildThreads = 0,
-    string? VersionDirectory = null);
+    string? VersionDirectory = null)
+{
+    /// <summary>The index parameters these settings ask for.</summary>
+    public AnnIndexParameters AnnParameters => new()
+    {
+        Metric = Metric,
+        Connectivity = Connectivity,
+        ExpansionAdd = ExpansionAdd,
+        ExpansionSearch = ExpansionSearch,
+        Quantization = Quantization,
+    };
+}
 
 /// <summary>What building the version cost: planted factors, ONNX tables, the HNSW index.</summary>
 internal sealed record RetrievalBuild(

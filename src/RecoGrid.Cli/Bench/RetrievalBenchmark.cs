@@ -30,6 +30,7 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
             var (build, users) = settings.VersionDirectory is null ? await BuildAsync(directory, cancellationToken) : ReadVersion(settings.VersionDirectory);
             var clock = Stopwatch.StartNew();
             using var artifact = await ScoringModelArtifact.LoadAsync(directory, Version, settings.Factors, cancellationToken);
+            build = build with { Hardware = artifact.AnnIndex?.HardwareAcceleration ?? build.Hardware };
             var options = new ScoringOptions
             {
                 AnnThreshold = 0,
@@ -90,7 +91,7 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
         var exportSeconds = clock.Elapsed.TotalSeconds;
         progress.WriteLine($"wrote the ONNX factor tables in {exportSeconds:F1}s");
 
-        var parameters = Parameters(settings);
+        var parameters = settings.AnnParameters;
         var lastReport = Stopwatch.StartNew();
         var report = new Progress<long>(added =>
         {
@@ -137,7 +138,6 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
             lookup.CopyRow(row, users.AsSpan(row * settings.Factors, settings.Factors));
         }
 
-        using var view = AnnIndex.View(scoring);
         progress.WriteLine($"measuring the version in '{version}': {info.Items:N0} items, index built in {info.BuildSeconds:F0}s by {info.BuildThreads} thread(s), {settings.Users:N0} of its users as queries");
         var build = new RetrievalBuild(
             0,
@@ -148,20 +148,11 @@ internal sealed class RetrievalBenchmark(RetrievalBenchSettings settings, TextWr
             info.FileBytes,
             Math.Round((double)info.FileBytes / Math.Max(1, info.Items), 1),
             new FileInfo(Path.Combine(scoring, ItemFactorTables.ItemMajorFileName)).Length,
-            view.HardwareAcceleration,
+            Hardware: "", // read from the index once the version is loaded
             info.BuildThreads,
             Registered: true);
         return (build, users);
     }
-
-    private static AnnIndexParameters Parameters(RetrievalBenchSettings settings) => new()
-    {
-        Metric = settings.Metric,
-        Connectivity = settings.Connectivity,
-        ExpansionAdd = settings.ExpansionAdd,
-        ExpansionSearch = settings.ExpansionSearch,
-        Quantization = settings.Quantization,
-    };
 
     /// <summary>The same users, exact and two-stage: recall@count is the share of the exact top count that two-stage returns.</summary>
     private async Task<RecallMeasurement> MeasureRecallAsync(ScoringEngine engine, float[] users, CancellationToken cancellationToken)

@@ -104,15 +104,7 @@ internal static class BenchRetrievalCommand
                 return 1;
             }
 
-            var parameters = new AnnIndexParameters
-            {
-                Metric = settings.Metric,
-                Connectivity = settings.Connectivity,
-                ExpansionAdd = settings.ExpansionAdd,
-                ExpansionSearch = settings.ExpansionSearch,
-                Quantization = settings.Quantization,
-            };
-            if (parameters.Validate() is { Count: > 0 } errors)
+            if (settings.AnnParameters.Validate() is { Count: > 0 } errors)
             {
                 await error.WriteLineAsync("--ann-…: " + string.Join(" ", errors));
                 return 1;

@@ -118,10 +118,7 @@ public sealed class UserVectorLookup : IDisposable
     public bool TryGet(string userId, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        if (destination.Length < Factors)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} floats; the vectors have {Factors}.", nameof(destination));
-        }
+        ThrowIfTooShort(destination);
 
         if (!TryGetRow(userId, out var row))
         {
@@ -132,15 +129,20 @@ public sealed class UserVectorLookup : IDisposable
         return true;
     }
 
+    private void ThrowIfTooShort(Span<float> destination)
+    {
+        if (destination.Length < Factors)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats; the vectors have {Factors}.", nameof(destination));
+        }
+    }
+
     /// <summary>Copies the vector of user row <paramref name="row"/> (0 ≤ row &lt; <see cref="Count"/>) into <paramref name="destination"/>.</summary>
     public void CopyRow(int row, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Count);
-        if (destination.Length < Factors)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} floats; the vectors have {Factors}.", nameof(destination));
-        }
+        ThrowIfTooShort(destination);
 
         ReadExactly(_factors, MemoryMarshal.AsBytes(destination[..Factors]), (long)row * Factors * sizeof(float), ArtifactFiles.UserFactors);
         ArtifactFiles.FixEndianness(destination[..Factors]);
