@@ -123,8 +123,8 @@ public sealed partial class RetrainingGrain(
                 return new RetrainingStart(false, latest!);
             }
 
-            // Its final record is out (a client may already have read it) and only writing it down is left: the new
-            // run waits for that instead of being refused as if the old one were still going.
+            // Its final record is out (in the history; a client may already have read it) and only the state write is
+            // left: the new run waits for that instead of being refused as if the old one were still going.
             try
             {
                 await running;
@@ -233,7 +233,15 @@ public sealed partial class RetrainingGrain(
         try
         {
             var tuned = state.State.Tuned;
-            outcome = await Task.Run(() => runner.RunAsync(run, tuned, tune, r => Volatile.Write(ref _latest, r), CancellationToken.None));
+            // Progress is shown as it comes; the finished record only once it is in the history (below), so a client
+            // that reads a run as finished also finds it in /v1/admin/models/history.
+            outcome = await Task.Run(() => runner.RunAsync(run, tuned, tune, r =>
+            {
+                if (r.Status == RetrainingStatus.Running)
+                {
+                    Volatile.Write(ref _latest, r);
+                }
+            }, CancellationToken.None));
         }
         catch (Exception exception)
         {
